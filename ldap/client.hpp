@@ -1,0 +1,128 @@
+// Asynchronous LDAP client over libldap: a pool of connections whose sockets are awaited
+// with Asio, results routed to waiting coroutines by message ID. No caller ever blocks.
+//
+//   scopegate::ldap::client ldap(io.get_executor(), cfg.ldap);
+//   ldap.start();
+//   auto r = co_await ldap.search({.base_dn = "ou=people,dc=example,dc=com",
+//                                  .filter = filter::equals("uid", login).str(),
+//                                  .attributes = {"uid", "cn"}});
+//   if (!r) co_return problem_503(r.error());
+//
+// Knows nothing about partners or customers.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace scopegate::ldap {
+
+namespace net = boost::asio;
+
+// What went wrong. `code` is the LDAP result code (RFC 4511) or one of libldap's negative
+// API codes; `message` is for logs only, never for clients (it may name servers or DNs).
+struct error {
+  int code = 0;
+  std::string message;
+
+  // The directory could not answer (no connection, server down, timeout): callers answer 503.
+  [[nodiscard]] bool unavailable() const;
+  [[nodiscard]] bool timed_out() const;
+  [[nodiscard]] bool no_such_object() const;       // 32
+  [[nodiscard]] bool invalid_credentials() const;  // 49
+};
+
+template <class T>
+using result = boost::system::result<T, error>;
+
+struct attribute {
+  std::string name;
+  std::vector<std::string> values;
+};
+
+struct entry {
+  std::string dn;
+  std::vector<attribute> attributes;
+
+  // Values of `name` (case-insensitive), or nullptr when absent.
+  [[nodiscard]] const std::vector<std::string>* values(std::string_view name) const;
+  // First value of `name`, or empty.
+  [[nodiscard]] std::string_view first(std::string_view name) const;
+};
+
+enum class search_scope { base, one_level, subtree };
+
+struct search_request {
+  std::string base_dn;
+  search_scope scope = search_scope::subtree;
+  std::string filter = "(objectClass=*)";
+  std::vector<std::string> attributes;  // empty: all user attributes; {"1.1"}: none
+  int size_limit = 0;                   // 0: no client-side limit
+};
+
+struct modification {
+  enum class kind { add, remove, replace };
+  kind op = kind::replace;
+  std::string attribute;
+  std::vector<std::string> values;  // remove with no values removes the attribute
+};
+
+// Counters for /metrics. Monotonic; read without locks.
+struct client_stats {
+  std::atomic<std::uint64_t> searches{0};
+  std::atomic<std::uint64_t> modifies{0};
+  std::atomic<std::uint64_t> binds{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> reconnects{0};
+};
+
+class client {
+ public:
+  // Does no I/O; call start() to begin connecting.
+  client(net::any_io_executor executor, config::ldap_config cfg);
+  ~client();
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // Starts connecting every pooled connection in the background (reconnect with backoff,
+  // URIs tried in order). Returns at once.
+  void start();
+  // Closes every connection and fails outstanding operations. Idempotent.
+  void stop();
+
+  // Searches with RFC 2696 paging under the hood; returns every entry of every page.
+  // Fails with error::unavailable() when no connection is up or the op times out.
+  [[nodiscard]] net::awaitable<result<std::vector<entry>>> search(search_request request);
+
+  [[nodiscard]] net::awaitable<result<void>> modify(std::string dn,
+                                                    std::vector<modification> changes);
+  [[nodiscard]] net::awaitable<result<void>> add(std::string dn,
+                                                 std::vector<attribute> attributes);
+  [[nodiscard]] net::awaitable<result<void>> remove(std::string dn);
+
+  // Simple bind as `dn` on a connection used only for password checks (never for
+  // searches). true: password right; false: invalid credentials; error: could not tell.
+  // Empty passwords are refused (false) without contacting the server.
+  [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn,
+                                                            std::string password);
+
+  // At least one search connection is bound and usable.
+  [[nodiscard]] bool ready() const;
+  [[nodiscard]] const client_stats& stats() const;
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace scopegate::ldap

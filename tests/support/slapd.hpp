@@ -1,0 +1,52 @@
+// A real slapd for tests: started by scripts/slapd-start on 127.0.0.1 and a free port, in a
+// fresh temporary directory, killed by PID and removed when the object dies.
+//
+//   scopegate::testing::slapd server(base_ldif() + my_entries);
+//   cfg.ldap.uris = {server.uri()};
+//   server.modify("dn: ...\nchangetype: modify\n...");
+#pragma once
+
+#include <string>
+
+namespace scopegate::testing {
+
+class slapd {
+ public:
+  static constexpr const char* suffix = "dc=example,dc=com";
+  static constexpr const char* root_dn = "cn=admin,dc=example,dc=com";
+  static constexpr const char* root_password = "secret";
+
+  // Loads `ldif` (full entries, including the suffix entry) with slapadd, then starts.
+  explicit slapd(const std::string& ldif);
+  ~slapd();
+  slapd(const slapd&) = delete;
+  slapd& operator=(const slapd&) = delete;
+
+  const std::string& uri() const { return uri_; }
+  int port() const { return port_; }
+  const std::string& directory() const { return dir_; }
+
+  // Kills the server (SIGKILL by default: a crash), keeping its data and port.
+  void stop(bool graceful = false);
+  // Starts it again on the same port with the same data.
+  void start();
+  bool running() const { return pid_ > 0; }
+
+  // Runs ldapmodify as the root DN with `ldif` (changetype records). Throws on failure.
+  void modify(const std::string& ldif) const;
+
+ private:
+  void read_pid();
+  std::string dir_;
+  std::string uri_;
+  int port_ = 0;
+  int pid_ = 0;
+};
+
+// The suffix entry and ou=people, ou=customers, ou=partners, ou=groups under it.
+std::string base_ldif();
+
+// Path of a file under the source tree.
+std::string source_path(const std::string& relative);
+
+}  // namespace scopegate::testing
