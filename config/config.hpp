@@ -16,39 +16,45 @@
 namespace scopegate::config {
 
 // A config file problem: `key_path` like "ldap.pool_size", `line` 1-based (0 when unknown).
+// what() reads "scopegate.yaml:12: ldap.pool_size: expected ..." (parts that are unknown are
+// left out); `message()` is the problem alone.
 class config_error : public std::runtime_error {
  public:
-  config_error(std::string key_path, int line, const std::string& message);
+  config_error(std::string key_path, int line, const std::string& message, std::string origin = "");
   const std::string& key_path() const { return key_path_; }
   int line() const { return line_; }
+  const std::string& message() const { return message_; }
+  const std::string& origin() const { return origin_; }
 
  private:
   std::string key_path_;
   int line_;
+  std::string message_;
+  std::string origin_;
 };
 
 struct listen_config {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
-  int threads = 0;                        // 0: one per core
+  int threads = 0;  // 0: one per core
   std::size_t header_limit_bytes = 16 * 1024;
   std::size_t body_limit_bytes = 1024 * 1024;
-  int read_timeout_ms = 10'000;           // a whole request must arrive within this
-  int idle_timeout_ms = 60'000;           // keep-alive connection with no request
+  int read_timeout_ms = 10'000;              // a whole request must arrive within this
+  int idle_timeout_ms = 60'000;              // keep-alive connection with no request
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
 };
 
 struct ldap_config {
-  std::vector<std::string> uris;          // failover in order; ldap:// or ldaps://
-  std::string bind_dn;                    // service account; empty = anonymous
-  std::string bind_password;              // from bind_password or bind_password_file
+  std::vector<std::string> uris;  // failover in order; ldap:// or ldaps://
+  std::string bind_dn;            // service account; empty = anonymous
+  std::string bind_password;      // from bind_password or bind_password_file
   bool start_tls = false;
-  std::string ca_file;                    // CA bundle for ldaps:// and StartTLS
-  int pool_size = 4;                      // search connections
-  int bind_pool_size = 2;                 // connections used only for agent password binds
-  int timeout_ms = 5'000;                 // per operation
+  std::string ca_file;     // CA bundle for ldaps:// and StartTLS
+  int pool_size = 4;       // search connections
+  int bind_pool_size = 2;  // connections used only for agent password binds
+  int timeout_ms = 5'000;  // per operation
   int connect_timeout_ms = 3'000;
-  int page_size = 500;                    // RFC 2696 page size for large searches
+  int page_size = 500;  // RFC 2696 page size for large searches
   int reconnect_max_backoff_ms = 5'000;
 };
 
@@ -64,7 +70,7 @@ struct partners_config {
   std::string filter = "(objectClass=scopegatePartner)";
   std::string id_attribute = "scopegatePartnerId";
   std::string customer_ids_attribute = "scopegateCustomerId";
-  std::optional<std::string> member_attribute;   // partner entry lists member agent DNs
+  std::optional<std::string> member_attribute;  // partner entry lists member agent DNs
   std::string name_attribute = "cn";
 };
 
@@ -79,36 +85,37 @@ struct customers_config {
   std::string login_attribute = "uid";
   std::string customer_id_attribute = "scopegateCustomerId";
   std::vector<std::string> search_attributes = {"uid", "cn", "mail"};
-  std::vector<customer_field> fields;  // in file order; default {login, customer_id, name, email, phone}
-  int max_results = 100'000;           // a search matching more is refused (413-like problem)
+  std::vector<customer_field>
+      fields;                 // in file order; default {login, customer_id, name, email, phone}
+  int max_results = 100'000;  // a search matching more is refused (413-like problem)
 };
 
 enum class unassigned_policy { deny, all };
 
 struct scope_config {
   unassigned_policy unassigned_agents = unassigned_policy::deny;
-  std::vector<std::string> bypass_groups;        // group DNs whose members see everything
-  std::string group_member_attribute = "member"; // attribute of group entries listing DNs
-  int cache_ttl_seconds = 30;                    // 0 disables the scope cache
+  std::vector<std::string> bypass_groups;         // group DNs whose members see everything
+  std::string group_member_attribute = "member";  // attribute of group entries listing DNs
+  int cache_ttl_seconds = 30;                     // 0 disables the scope cache
   std::size_t cache_max_entries = 100'000;
 };
 
 struct trusted_client {
   std::string name;
-  std::string api_key_sha256;          // lowercase hex of SHA-256(api key)
-  std::vector<std::string> networks;   // CIDRs the client may call from
+  std::string api_key_sha256;         // lowercase hex of SHA-256(api key)
+  std::vector<std::string> networks;  // CIDRs the client may call from
 };
 
 enum class case_rule { lower, preserve };
 
 struct auth_config {
   std::vector<trusted_client> trusted_clients;
-  int bind_cache_seconds = 60;   // successful agent binds remembered this long; 0 = never
+  int bind_cache_seconds = 60;  // successful agent binds remembered this long; 0 = never
   case_rule login_case = case_rule::lower;  // how agent logins are canonicalized
 };
 
 struct log_config {
-  std::string level = "info";    // trace, debug, info, warn, error
+  std::string level = "info";  // trace, debug, info, warn, error
   bool access_log = true;
 };
 
@@ -129,5 +136,8 @@ struct config {
 
 // Same, from YAML text (`origin` names it in errors).
 [[nodiscard]] config parse_config(const std::string& yaml_text, const std::string& origin = "");
+
+// A short multi-line human summary (for --check-config); secrets are shown as "***".
+[[nodiscard]] std::string describe(const config& cfg);
 
 }  // namespace scopegate::config

@@ -1,0 +1,3 @@
+#include "config/config.hpp"
+#include <doctest/doctest.h>
+TEST_CASE("placeholder") {}
