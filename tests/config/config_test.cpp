@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "config/config.hpp"
@@ -750,6 +751,21 @@ TEST_CASE("load_config") {
   SUBCASE("directory") {
     CHECK_THROWS_AS((void)load_config(std::filesystem::temp_directory_path().string()),
                     config_error);
+  }
+  SUBCASE("the complete example in docs/configuration.md is valid") {
+    std::ifstream in(repo_file("docs/configuration.md"));
+    std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto section = doc.find("## Complete example");
+    REQUIRE(section != std::string::npos);
+    auto start = doc.find("```yaml\n", section);
+    REQUIRE(start != std::string::npos);
+    start += 8;
+    auto end = doc.find("```", start);
+    REQUIRE(end != std::string::npos);
+    setenv("SCOPEGATE_LDAP_PASSWORD", "example", 1);
+    auto c = parse_config(doc.substr(start, end - start), "configuration.md");
+    CHECK(c.customers.fields.size() == 6);
+    CHECK(c.agents.partner_attribute == "scopegatePartnerId");
   }
   SUBCASE("the shipped example is valid") {
     auto path = repo_file("scopegate.example.yaml");
