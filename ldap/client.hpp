@@ -31,6 +31,10 @@ namespace net = boost::asio;
 // What went wrong. `code` is the LDAP result code (RFC 4511) or one of libldap's negative
 // API codes; `message` is for logs only, never for clients (it may name servers or DNs).
 struct error {
+  // Not an aggregate on purpose: result<bool, error> needs error not constructible from bool.
+  error() = default;
+  error(int code, std::string message) : code(code), message(std::move(message)) {}
+
   int code = 0;
   std::string message;
 
@@ -106,19 +110,20 @@ class client {
 
   [[nodiscard]] net::awaitable<result<void>> modify(std::string dn,
                                                     std::vector<modification> changes);
-  [[nodiscard]] net::awaitable<result<void>> add(std::string dn,
-                                                 std::vector<attribute> attributes);
+  [[nodiscard]] net::awaitable<result<void>> add(std::string dn, std::vector<attribute> attributes);
   [[nodiscard]] net::awaitable<result<void>> remove(std::string dn);
 
   // Simple bind as `dn` on a connection used only for password checks (never for
   // searches). true: password right; false: invalid credentials; error: could not tell.
   // Empty passwords are refused (false) without contacting the server.
-  [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn,
-                                                            std::string password);
+  [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn, std::string password);
 
   // At least one search connection is bound and usable.
   [[nodiscard]] bool ready() const;
   [[nodiscard]] const client_stats& stats() const;
+  // Operations started on a connection and not yet completed (sent or queued for a bind
+  // connection). For metrics and tests.
+  [[nodiscard]] std::size_t outstanding() const;
 
  private:
   struct impl;

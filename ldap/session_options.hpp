@@ -1,0 +1,19 @@
+// Internal to ldap/: the options every libldap session gets before it connects (protocol
+// v3, referrals off, network and API timeouts, TLS with certificates demanded). Split out
+// so tests can check the options without a server.
+#pragma once
+
+#include <ldap.h>
+
+#include <string>
+
+#include "config/config.hpp"
+
+namespace scopegate::ldap::detail {
+
+// Sets the options on a fresh handle from ldap_initialize for `uri`. Does no I/O. Returns
+// LDAP_SUCCESS or the libldap code of the first option that failed (`what` names it).
+int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::string& uri,
+                          std::string& what);
+
+}  // namespace scopegate::ldap::detail
