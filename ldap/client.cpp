@@ -18,11 +18,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/throw_exception.hpp>
 #include <chrono>
 #include <climits>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -54,6 +56,11 @@ bool error::no_such_object() const {
 }
 bool error::invalid_credentials() const {
   return code == LDAP_INVALID_CREDENTIALS;
+}
+
+void throw_exception_from_error(const error& e, const boost::source_location& loc) {
+  boost::throw_exception(
+      std::runtime_error("LDAP error " + std::to_string(e.code) + ": " + e.message), loc);
 }
 
 namespace {
@@ -233,7 +240,8 @@ struct operation {
   bool done = false;
   outcome result;
   net::steady_timer timer;
-  net::any_completion_handler<void(outcome)> handler;
+  // optional: Boost 1.81's any_completion_handler move-assignment recurses forever.
+  std::optional<net::any_completion_handler<void(outcome)>> handler;
 };
 
 struct shared_state {
@@ -541,10 +549,12 @@ class connection : public std::enable_shared_from_this<connection> {
     op->timer.cancel();
     --state_->outstanding;
     if (!op->handler) return;
+    auto handler = std::move(*op->handler);
+    op->handler.reset();
     // Leave the strand first, then resume the caller on its own executor. (A plain post
     // would need blocking.never from any_completion_executor, which it does not offer.)
     net::post(strand_.get_inner_executor(),
-              [handler = std::move(op->handler), result = std::move(op->result)]() mutable {
+              [handler = std::move(handler), result = std::move(op->result)]() mutable {
                 net::dispatch(net::append(std::move(handler), std::move(result)));
               });
   }
@@ -584,7 +594,7 @@ class load_guard {
 net::awaitable<outcome> run(std::shared_ptr<connection> conn, std::shared_ptr<operation> op) {
   return net::async_initiate<const net::use_awaitable_t<>&, void(outcome)>(
       [conn, op](auto handler) mutable {
-        op->handler = net::any_completion_handler<void(outcome)>(std::move(handler));
+        op->handler.emplace(std::move(handler));
         net::post(conn->strand(), [conn, op]() mutable { conn->begin(std::move(op)); });
       },
       net::use_awaitable);

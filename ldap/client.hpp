@@ -45,6 +45,10 @@ struct error {
   [[nodiscard]] bool invalid_credentials() const;  // 49
 };
 
+// Lets result<T>::value() throw (std::runtime_error carrying code and message) when it
+// holds an error; found by argument-dependent lookup.
+[[noreturn]] void throw_exception_from_error(const error& e, const boost::source_location& loc);
+
 template <class T>
 using result = boost::system::result<T, error>;
 
