@@ -522,7 +522,7 @@ void parse_listen(const parser& p, const value& v, listen_config& c) {
       if (!(is_alpha(ch) || is_digit(ch) || ch == '.' || ch == '-' || ch == ':' || ch == '_'))
         p.fail(*a, "expected an IP address or host name (no port), got " + quote(c.address));
   }
-  set_int(p, s, "port", c.port, 1, 65535);
+  set_int(p, s, "port", c.port, 0, 65535);  // 0: any free port (tests)
   set_int(p, s, "threads", c.threads, 0, 256);
   set_int(p, s, "header_limit_bytes", c.header_limit_bytes, 1, kMaxSize);
   set_int(p, s, "body_limit_bytes", c.body_limit_bytes, 1, kMaxSize);

@@ -812,7 +812,8 @@ net::awaitable<result<void>> client::modify(std::string dn, std::vector<modifica
   auto self = impl_;
   auto data = std::make_shared<const std::pair<std::string, std::vector<modification>>>(
       std::move(dn), std::move(changes));
-  co_return co_await self->write([data](LDAP* ld, int* msgid) {
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+  std::function<int(LDAP*, int*)> send = [data](LDAP* ld, int* msgid) {
     std::vector<std::pair<int, const std::string*>> heads;
     std::vector<const std::vector<std::string>*> values;
     for (const auto& m : data->second) {
@@ -821,7 +822,8 @@ net::awaitable<result<void>> client::modify(std::string dn, std::vector<modifica
     }
     mod_array mods(heads, values);
     return ldap_modify_ext(ld, data->first.c_str(), mods.get(), nullptr, nullptr, msgid);
-  });
+  };
+  co_return co_await self->write(std::move(send));
 }
 
 net::awaitable<result<void>> client::add(std::string dn, std::vector<attribute> attributes) {
@@ -829,7 +831,8 @@ net::awaitable<result<void>> client::add(std::string dn, std::vector<attribute> 
   auto self = impl_;
   auto data = std::make_shared<const std::pair<std::string, std::vector<attribute>>>(
       std::move(dn), std::move(attributes));
-  co_return co_await self->write([data](LDAP* ld, int* msgid) {
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+  std::function<int(LDAP*, int*)> send = [data](LDAP* ld, int* msgid) {
     std::vector<std::pair<int, const std::string*>> heads;
     std::vector<const std::vector<std::string>*> values;
     for (const auto& a : data->second) {
@@ -838,16 +841,19 @@ net::awaitable<result<void>> client::add(std::string dn, std::vector<attribute> 
     }
     mod_array mods(heads, values);
     return ldap_add_ext(ld, data->first.c_str(), mods.get(), nullptr, nullptr, msgid);
-  });
+  };
+  co_return co_await self->write(std::move(send));
 }
 
 net::awaitable<result<void>> client::remove(std::string dn) {
   if (has_nul(dn)) co_return param_error("NUL byte in DN");
   auto self = impl_;
   auto target = std::make_shared<const std::string>(std::move(dn));
-  co_return co_await self->write([target](LDAP* ld, int* msgid) {
+  // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
+  std::function<int(LDAP*, int*)> send = [target](LDAP* ld, int* msgid) {
     return ldap_delete_ext(ld, target->c_str(), nullptr, nullptr, msgid);
-  });
+  };
+  co_return co_await self->write(std::move(send));
 }
 
 net::awaitable<result<bool>> client::check_password(std::string dn, std::string password) {

@@ -334,7 +334,7 @@ TEST_CASE("wrong types") {
     auto e = error_of("listen:\n  port: http\n" + kMinimal);
     CHECK(e.key_path() == "listen.port");
     CHECK(e.line() == 2);
-    CHECK(e.message() == "expected an integer between 1 and 65535, got \"http\"");
+    CHECK(e.message() == "expected an integer between 0 and 65535, got \"http\"");
   }
   SUBCASE("float for port") {
     auto e = error_of("listen:\n  port: 80.5\n" + kMinimal);
@@ -385,7 +385,7 @@ TEST_CASE("out of range numbers") {
     std::string path;
   };
   const row rows[] = {
-      {"listen:\n  port: 0\n", "listen.port"},
+      {"listen:\n  port: -1\n", "listen.port"},
       {"listen:\n  port: 65536\n", "listen.port"},
       {"listen:\n  threads: 257\n", "listen.threads"},
       {"listen:\n  threads: -1\n", "listen.threads"},
@@ -717,7 +717,7 @@ TEST_CASE("${VAR} expansion") {
     setenv("SCOPEGATE_TEST_PORT", "eighty", 1);
     auto e = error_of("listen:\n  port: ${SCOPEGATE_TEST_PORT}\n" + kMinimal);
     CHECK(e.key_path() == "listen.port");
-    CHECK(e.message() == "expected an integer between 1 and 65535, got \"eighty\"");
+    CHECK(e.message() == "expected an integer between 0 and 65535, got \"eighty\"");
   }
 }
 

@@ -21,7 +21,8 @@ std::string run_capture(const std::string& command) {
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) throw std::runtime_error("popen failed: " + command);
   char buf[512];
-  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, pipe))
+    out.append(buf, n);
   int status = ::pclose(pipe);
   if (status != 0) throw std::runtime_error("command failed: " + command + "\n" + out);
   return out;

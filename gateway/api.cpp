@@ -1,0 +1,404 @@
+#include "gateway/api.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+#include <charconv>
+#include <map>
+
+#include "gateway/encoding.hpp"
+#include "gateway/problem.hpp"
+
+namespace scopegate::gateway {
+
+namespace json = boost::json;
+namespace urls = boost::urls;
+
+namespace {
+
+constexpr std::size_t k_default_limit = 50;
+constexpr std::size_t k_max_limit = 500;
+constexpr std::size_t k_max_query_value = 256;
+constexpr std::string_view k_page_token_prefix = "v1:";
+
+response json_response(const json::value& body, http::status status = http::status::ok) {
+  response res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = json::serialize(body);
+  return res;
+}
+
+// Values that can reach LDAP from a request: bounded and free of control bytes (NUL in a
+// filter value is escaped anyway; refusing it makes the error visible).
+bool acceptable_value(std::string_view v) {
+  if (v.size() > k_max_query_value) return false;
+  for (unsigned char c : v)
+    if (c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
+json::value to_json(const config::customers_config& c, const mapping::customer_record& r) {
+  json::object item;
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (r.values[i])
+      item[c.fields[i].name] = *r.values[i];
+    else
+      item[c.fields[i].name] = nullptr;
+  }
+  return item;
+}
+
+}  // namespace
+
+struct api::context {
+  route which = route::not_found;
+  std::string agent = "-";
+  std::string decision = "allow";
+  std::size_t items = 0;
+  std::optional<mapping::agent> who;
+  mapping::scope_ptr scope;
+  std::string via;
+  urls::url_view url;
+};
+
+api::api(api_parts parts) : p_(parts) {}
+
+net::awaitable<response> api::handle(request& req, const connection_info& conn) {
+  auto start = std::chrono::steady_clock::now();
+  context ctx;
+  response res;
+  try {
+    res = co_await dispatch(req, conn, ctx);
+  } catch (const std::exception& e) {
+    spdlog::error("request failed: {}", e.what());
+    ctx.decision = "error";
+    res = problem(http::status::internal_server_error, "internal", "internal error");
+  }
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                  start);
+  p_.metrics.record(ctx.which, res.result_int(), us);
+  if (p_.cfg.log.access_log && ctx.which != route::healthz && ctx.which != route::metrics &&
+      ctx.which != route::readyz)
+    spdlog::info("access agent={} via={} method={} route={} status={} decision={} items={} us={}",
+                 ctx.agent, ctx.via.empty() ? "-" : ctx.via, std::string(req.method_string()),
+                 to_string(ctx.which), res.result_int(), ctx.decision, ctx.items, us.count());
+  co_return res;
+}
+
+net::awaitable<response> api::dispatch(request& req, const connection_info& conn, context& ctx) {
+  auto parsed = urls::parse_origin_form(req.target());
+  if (!parsed) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-path", "request target is not a valid path");
+  }
+  ctx.url = *parsed;
+  // Canonical path: decoded segments. Anything ambiguous (empty, dot or slash-containing
+  // segments, NUL) is refused so routing and authorization can never disagree.
+  std::vector<std::string> segs;
+  for (auto seg : ctx.url.segments()) {
+    if (seg.empty() || seg == "." || seg == ".." ||
+        seg.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
+      ctx.decision = "deny";
+      co_return problem(http::status::bad_request, "bad-path",
+                        "path contains empty, dot or encoded-slash segments");
+    }
+    segs.push_back(std::move(seg));
+  }
+  bool get = req.method() == http::verb::get;
+  auto method_not_allowed = [&] {
+    ctx.decision = "deny";
+    auto res = problem(http::status::method_not_allowed, "method-not-allowed",
+                       "this resource supports GET only");
+    res.set(http::field::allow, "GET");
+    return res;
+  };
+
+  if (segs.size() == 1 && segs[0] == "healthz") {
+    ctx.which = route::healthz;
+    if (!get) co_return method_not_allowed();
+    co_return json_response(json::object{{"status", "ok"}});
+  }
+  if (segs.size() == 1 && segs[0] == "readyz") {
+    ctx.which = route::readyz;
+    if (!get) co_return method_not_allowed();
+    if (p_.ldap.ready()) co_return json_response(json::object{{"status", "ready"}});
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "no connection to the directory");
+  }
+  if (segs.size() == 1 && segs[0] == "metrics") {
+    ctx.which = route::metrics;
+    if (!get) co_return method_not_allowed();
+    response res{http::status::ok, 11};
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    res.body() = render_metrics();
+    co_return res;
+  }
+  if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {
+    if (segs.size() == 3 && segs[2] == "me") {
+      ctx.which = route::me;
+      if (!get) co_return method_not_allowed();
+      if (auto refused = co_await admit(req, conn, ctx, false)) co_return std::move(*refused);
+      co_return co_await me(ctx);
+    }
+    if (segs.size() == 3 && segs[2] == "customers") {
+      ctx.which = route::customers_search;
+      if (!get) co_return method_not_allowed();
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customers_search(ctx);
+    }
+    if (segs.size() == 4 && segs[2] == "customers") {
+      ctx.which = route::customers_get;
+      if (!get) co_return method_not_allowed();
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customers_get(ctx, segs[3]);
+    }
+    if (segs.size() == 3 && segs[2] == "customer-ids") {
+      ctx.which = route::customer_ids;
+      if (!get) co_return method_not_allowed();
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customer_ids(ctx);
+    }
+  }
+  ctx.decision = "deny";
+  co_return problem(http::status::not_found, "not-found", "no such resource");
+}
+
+net::awaitable<std::optional<response>> api::admit(request& req, const connection_info& conn,
+                                                   context& ctx, bool need_customer_access) {
+  auto auth = co_await p_.auth.authenticate(req, conn);
+  ctx.via = auth.via;
+  if (!auth.login_hint.empty()) ctx.agent = auth.login_hint;
+  if (auth.status == auth_status::unavailable) {
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  if (auth.status != auth_status::ok) {
+    ctx.decision = "deny";
+    auto res =
+        problem(http::status::unauthorized, "unauthorized", "valid agent credentials are required");
+    res.set(http::field::www_authenticate, "Basic realm=\"scopegate\", charset=\"UTF-8\"");
+    co_return res;
+  }
+  ctx.who = std::move(auth.agent);
+  auto scope = co_await p_.scopes.resolve(*ctx.who);
+  if (!scope) {
+    spdlog::warn("scope resolution failed for {}: {}", ctx.agent, scope.error().message);
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  ctx.scope = *scope;
+  if (need_customer_access && ctx.scope->denied()) {
+    ctx.decision = "deny";
+    co_return problem(http::status::forbidden, "agent-unassigned",
+                      "this agent is not assigned to any partner");
+  }
+  co_return std::nullopt;
+}
+
+namespace {
+
+// Reads the listed query parameters; anything else, repeated or unacceptable is an error.
+struct query_params {
+  std::map<std::string, std::string, std::less<>> values;
+  std::string error;
+};
+
+query_params read_params(const urls::url_view& url,
+                         std::initializer_list<std::string_view> allowed) {
+  query_params out;
+  for (auto param : url.params()) {
+    if (std::find(allowed.begin(), allowed.end(), param.key) == allowed.end()) {
+      out.error = "unknown query parameter '" + param.key.substr(0, 64) + "'";
+      return out;
+    }
+    if (out.values.contains(param.key)) {
+      out.error = "query parameter '" + param.key + "' given more than once";
+      return out;
+    }
+    if (!acceptable_value(param.value)) {
+      out.error = "query parameter '" + param.key + "' is too long or contains control characters";
+      return out;
+    }
+    out.values.emplace(param.key, param.value);
+  }
+  return out;
+}
+
+}  // namespace
+
+net::awaitable<response> api::customers_search(context& ctx) {
+  auto params = read_params(ctx.url, {"q", "customer_id", "limit", "page_token"});
+  if (!params.error.empty()) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-query", params.error);
+  }
+  mapping::customer_query query;
+  query.limit = k_default_limit;
+  if (auto it = params.values.find("limit"); it != params.values.end()) {
+    const auto& s = it->second;
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > k_max_limit) {
+      ctx.decision = "deny";
+      co_return problem(http::status::bad_request, "bad-query",
+                        "limit must be an integer from 1 to 500");
+    }
+    query.limit = n;
+  }
+  if (auto it = params.values.find("q"); it != params.values.end()) query.text = it->second;
+  if (auto it = params.values.find("customer_id"); it != params.values.end())
+    query.customer_id = it->second;
+  if (auto it = params.values.find("page_token"); it != params.values.end()) {
+    auto decoded = base64_decode(it->second);
+    if (!decoded || !decoded->starts_with(k_page_token_prefix) ||
+        decoded->size() == k_page_token_prefix.size()) {
+      ctx.decision = "deny";
+      co_return problem(http::status::bad_request, "bad-query", "page_token is not valid");
+    }
+    query.after_login = decoded->substr(k_page_token_prefix.size());
+  }
+
+  auto page = co_await p_.customers.search(std::move(query), ctx.scope);
+  if (!page) {
+    if (page.error().code == mapping::k_too_many_results) {
+      ctx.decision = "deny";
+      co_return problem(http::status::unprocessable_entity, "too-many-results",
+                        "the search matches too many customers; narrow it with q or customer_id");
+    }
+    spdlog::warn("customer search failed for {}: {}", ctx.agent, page.error().message);
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  json::array items;
+  for (const auto& r : page->items)
+    items.push_back(to_json(p_.cfg.customers, r));
+  ctx.items = items.size();
+  json::object body;
+  body["items"] = std::move(items);
+  if (page->next_after)
+    body["next_page_token"] =
+        base64_encode(std::string(k_page_token_prefix) + *page->next_after, true);
+  else
+    body["next_page_token"] = nullptr;
+  co_return json_response(body);
+}
+
+net::awaitable<response> api::customers_get(context& ctx, std::string login) {
+  if (!ctx.url.params().empty()) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-query", "this resource takes no parameters");
+  }
+  if (!acceptable_value(login)) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-path",
+                      "login is too long or contains control characters");
+  }
+  auto found = co_await p_.customers.find(std::move(login), ctx.scope);
+  if (!found) {
+    spdlog::warn("customer lookup failed for {}: {}", ctx.agent, found.error().message);
+    ctx.decision = "error";
+    if (found.error().code == mapping::k_ambiguous_login)
+      co_return problem(http::status::internal_server_error, "ambiguous-login",
+                        "the directory holds more than one customer with this login");
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  if (!*found) {
+    // Out of scope and missing look the same.
+    ctx.decision = "not_found";
+    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  }
+  ctx.items = 1;
+  co_return json_response(to_json(p_.cfg.customers, **found));
+}
+
+net::awaitable<response> api::customer_ids(context& ctx) {
+  auto params = read_params(ctx.url, {"prefix", "limit"});
+  if (!params.error.empty()) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-query", params.error);
+  }
+  std::size_t limit = k_default_limit;
+  if (auto it = params.values.find("limit"); it != params.values.end()) {
+    const auto& s = it->second;
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), limit);
+    if (ec != std::errc{} || end != s.data() + s.size() || limit < 1 || limit > k_max_limit) {
+      ctx.decision = "deny";
+      co_return problem(http::status::bad_request, "bad-query",
+                        "limit must be an integer from 1 to 500");
+    }
+  }
+  std::string prefix;
+  if (auto it = params.values.find("prefix"); it != params.values.end()) prefix = it->second;
+  auto ids = co_await p_.customers.customer_ids(std::move(prefix), limit, ctx.scope);
+  if (!ids) {
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  json::array items;
+  for (auto& id : *ids)
+    items.push_back(json::string(id));
+  ctx.items = items.size();
+  co_return json_response(json::object{{"items", std::move(items)}});
+}
+
+net::awaitable<response> api::me(context& ctx) {
+  const auto& s = *ctx.scope;
+  json::array partner_ids;
+  for (const auto& id : s.partner_ids)
+    partner_ids.push_back(json::string(id));
+  json::array known;
+  for (const auto& id : s.known_partner_ids)
+    known.push_back(json::string(id));
+  json::object scope{
+      {"kind", to_string(s.kind)}, {"customer_id_count", s.customer_ids.size()},
+      {"rule", to_string(s.rule)}, {"reason", mapping::explain(s)},
+      {"denied", s.denied()},
+  };
+  if (!s.bypass_group.empty()) scope["bypass_group"] = s.bypass_group;
+  co_return json_response(json::object{
+      {"login", ctx.who->login},
+      {"dn", ctx.who->dn},
+      {"authenticated_via", ctx.via},
+      {"partner_ids", std::move(partner_ids)},
+      {"known_partner_ids", std::move(known)},
+      {"scope", std::move(scope)},
+  });
+}
+
+std::string api::render_metrics() const {
+  const auto& l = p_.ldap.stats();
+  const auto& c = p_.scopes.stats();
+  std::string extra;
+  auto counter = [&](std::string_view name, std::string_view help, std::uint64_t value) {
+    extra += "# HELP " + std::string(name) + " " + std::string(help) + "\n# TYPE " +
+             std::string(name) + " counter\n" + std::string(name) + " " + std::to_string(value) +
+             "\n";
+  };
+  counter("scopegate_ldap_searches_total", "LDAP search operations sent.", l.searches.load());
+  counter("scopegate_ldap_modifies_total", "LDAP write operations sent.", l.modifies.load());
+  counter("scopegate_ldap_binds_total", "LDAP binds (service and agent).", l.binds.load());
+  counter("scopegate_ldap_errors_total", "LDAP operations that failed.", l.errors.load());
+  counter("scopegate_ldap_timeouts_total", "LDAP operations abandoned on timeout.",
+          l.timeouts.load());
+  counter("scopegate_ldap_reconnects_total", "LDAP connection attempts after a failure.",
+          l.reconnects.load());
+  counter("scopegate_scope_cache_hits_total", "Scope lookups answered from cache.", c.hits.load());
+  counter("scopegate_scope_cache_misses_total", "Scope lookups that went to LDAP.",
+          c.misses.load());
+  counter("scopegate_scope_cache_shared_flights_total",
+          "Scope misses that waited for a concurrent identical lookup.", c.shared_flights.load());
+  extra +=
+      "# HELP scopegate_ldap_up Whether a search connection to LDAP is up.\n"
+      "# TYPE scopegate_ldap_up gauge\nscopegate_ldap_up " +
+      std::string(p_.ldap.ready() ? "1" : "0") + "\n";
+  return p_.metrics.render(extra);
+}
+
+}  // namespace scopegate::gateway

@@ -1,0 +1,49 @@
+// The HTTP/1.1 server: one coroutine per connection on its own strand, keep-alive, header
+// and body limits, read and idle timeouts, graceful drain on stop().
+#pragma once
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <functional>
+#include <memory>
+
+#include "config/config.hpp"
+
+namespace scopegate::gateway {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using request = http::request<http::string_body>;
+using response = http::response<http::string_body>;
+
+struct connection_info {
+  net::ip::address peer;  // the socket's address, never a forwarded header
+};
+
+// Turns one request into one response. Must not throw.
+using request_handler = std::function<net::awaitable<response>(request&, const connection_info&)>;
+
+class http_server {
+ public:
+  http_server(net::io_context& io, const config::listen_config& cfg, request_handler handler);
+  ~http_server();
+
+  // Binds and starts accepting. Throws on bind failure (start-up error).
+  void start();
+  // Stops accepting, closes idle keep-alive connections, lets in-flight requests finish.
+  // `on_drained` runs once no connection is left.
+  void stop(std::function<void()> on_drained);
+
+  [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] std::size_t open_connections() const;
+
+ private:
+  struct state;
+  std::shared_ptr<state> state_;
+};
+
+}  // namespace scopegate::gateway

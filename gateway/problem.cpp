@@ -1,0 +1,21 @@
+#include "gateway/problem.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace scopegate::gateway {
+
+response problem(http::status status, std::string_view type_suffix, std::string_view detail) {
+  boost::json::object body;
+  body["type"] = "https://scopegate.dev/problems/" + std::string(type_suffix);
+  body["title"] = http::obsolete_reason(status);
+  body["status"] = static_cast<unsigned>(status);
+  body["detail"] = detail;
+  response res{status, 11};
+  res.set(http::field::content_type, "application/problem+json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
+}  // namespace scopegate::gateway

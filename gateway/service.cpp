@@ -1,0 +1,114 @@
+#include "gateway/service.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <thread>
+
+#include "gateway/api.hpp"
+#include "gateway/http_server.hpp"
+
+namespace scopegate::gateway {
+
+struct service::parts {
+  explicit parts(config::config c)
+      : cfg(std::move(c)),
+        threads(cfg.listen.threads > 0
+                    ? cfg.listen.threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+        io(threads),
+        ldap(io.get_executor(), cfg.ldap),
+        directory(ldap, cfg),
+        scopes(directory),
+        customers(directory),
+        auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
+        api({cfg, ldap, directory, scopes, customers, auth, metrics}),
+        server(io, cfg.listen,
+               [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
+        signals(io) {}
+
+  config::config cfg;
+  int threads;
+  net::io_context io;
+  ldap::client ldap;
+  mapping::directory directory;
+  mapping::scope_resolver scopes;
+  mapping::ldap_customer_source customers;
+  authenticator auth;
+  gateway::metrics metrics;
+  gateway::api api;
+  http_server server;
+  net::signal_set signals;
+  std::vector<std::thread> pool;
+  std::atomic<bool> shutting_down{false};
+};
+
+service::service(config::config cfg) : parts_(std::make_unique<parts>(std::move(cfg))) {}
+
+service::~service() {
+  shutdown();
+  for (auto& t : parts_->pool)
+    if (t.joinable()) t.join();
+}
+
+void service::start() {
+  parts_->ldap.start();
+  parts_->server.start();
+  spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
+               parts_->cfg.listen.address, port(), parts_->threads, parts_->cfg.ldap.uris.front());
+}
+
+void service::run() {
+  for (int i = 1; i < parts_->threads; ++i)
+    parts_->pool.emplace_back([this] { parts_->io.run(); });
+  parts_->io.run();
+  for (auto& t : parts_->pool)
+    t.join();
+  parts_->pool.clear();
+}
+
+void service::run_in_background() {
+  for (int i = 0; i < parts_->threads; ++i)
+    parts_->pool.emplace_back([this] { parts_->io.run(); });
+}
+
+void service::shutdown() {
+  if (parts_->shutting_down.exchange(true)) return;
+  auto* p = parts_.get();
+  net::post(p->io, [p] {
+    boost::system::error_code ignored;
+    p->signals.cancel(ignored);
+    spdlog::info("shutting down: draining {} connection(s)", p->server.open_connections());
+    p->server.stop([p] {
+      spdlog::info("drained; closing LDAP connections");
+      p->ldap.stop();
+      p->io.stop();
+    });
+  });
+}
+
+void service::handle_signals() {
+  parts_->signals.add(SIGINT);
+  parts_->signals.add(SIGTERM);
+  parts_->signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) shutdown();
+  });
+}
+
+std::uint16_t service::port() const {
+  return parts_->server.port();
+}
+const config::config& service::cfg() const {
+  return parts_->cfg;
+}
+mapping::scope_resolver& service::scopes() {
+  return parts_->scopes;
+}
+
+void service::invalidate_caches() {
+  parts_->scopes.invalidate_all();
+  parts_->auth.forget_agents();
+}
+
+}  // namespace scopegate::gateway

@@ -1,0 +1,48 @@
+// The whole gateway as one object: LDAP client, directory model, scope resolver, customer
+// source, authenticator, metrics, API and HTTP server, wired as main() runs them. Tests
+// start the same object on port 0.
+//
+//   scopegate::gateway::service svc(cfg);
+//   svc.start();                // binds, connects to LDAP in the background
+//   svc.run();                  // serves on this thread plus listen.threads-1 more
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "config/config.hpp"
+
+namespace scopegate::mapping {
+class scope_resolver;
+}
+
+namespace scopegate::gateway {
+
+class service {
+ public:
+  explicit service(config::config cfg);
+  ~service();
+
+  // Binds the listener (throws on failure) and starts connecting to LDAP.
+  void start();
+  // Runs the event loop on the calling thread and threads-1 others until stopped.
+  void run();
+  // Runs the event loop on background threads; returns at once. For tests.
+  void run_in_background();
+  // Graceful: stop accepting, finish in-flight requests, close LDAP, end run(). Thread-safe.
+  void shutdown();
+  // Installs SIGINT/SIGTERM handlers that call shutdown().
+  void handle_signals();
+
+  [[nodiscard]] std::uint16_t port() const;
+  [[nodiscard]] const config::config& cfg() const;
+  [[nodiscard]] mapping::scope_resolver& scopes();
+  // Drops cached scopes and agent entries (a mapping changed).
+  void invalidate_caches();
+
+ private:
+  struct parts;
+  std::unique_ptr<parts> parts_;
+};
+
+}  // namespace scopegate::gateway

@@ -1,0 +1,55 @@
+// The customers one agent may see, as resolved from the directory: an immutable snapshot
+// shared by every request of that agent until it expires or a mapping change invalidates it.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace scopegate::mapping {
+
+enum class scope_kind { all, some, none };
+
+// Which rule of the scoping policy decided (DESIGN.md section 1). Reported by /api/v1/me.
+enum class scope_rule {
+  bypass_group,         // member of a configured bypass group: sees all
+  no_partners_defined,  // the directory has no partner entries at all: everyone sees all
+  partner_mapping,      // union of the customer IDs of the agent's partners (may be empty)
+  unassigned_see_all,   // no partner, scope.unassigned_agents = all
+  unassigned_denied,    // no partner, scope.unassigned_agents = deny
+};
+
+struct access_scope {
+  scope_kind kind = scope_kind::none;
+  scope_rule rule = scope_rule::unassigned_denied;
+  std::vector<std::string> partner_ids;        // sorted, unique: the agent's partner IDs
+  std::vector<std::string> known_partner_ids;  // those naming an existing partner entry
+  std::vector<std::string> customer_ids;       // sorted, unique; meaningful when kind == some
+  std::string bypass_group;                    // the group that granted bypass, if any
+  std::chrono::steady_clock::time_point resolved_at{};
+
+  // The agent is refused customer data outright (403), as opposed to seeing nothing.
+  [[nodiscard]] bool denied() const { return rule == scope_rule::unassigned_denied; }
+
+  // May the agent see a customer carrying `customer_id`? Exact, case-sensitive match.
+  [[nodiscard]] bool allows(std::string_view customer_id) const {
+    switch (kind) {
+      case scope_kind::all:
+        return true;
+      case scope_kind::none:
+        return false;
+      case scope_kind::some:
+        return std::binary_search(customer_ids.begin(), customer_ids.end(), customer_id);
+    }
+    return false;
+  }
+};
+
+[[nodiscard]] std::string_view to_string(scope_kind kind);
+[[nodiscard]] std::string_view to_string(scope_rule rule);
+// A sentence for humans: why this scope.
+[[nodiscard]] std::string explain(const access_scope& scope);
+
+}  // namespace scopegate::mapping

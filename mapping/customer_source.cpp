@@ -1,0 +1,127 @@
+#include "mapping/customer_source.hpp"
+
+#include <algorithm>
+
+namespace scopegate::mapping {
+
+using ldap::filter;
+
+ldap_customer_source::ldap_customer_source(directory& dir) : dir_(dir) {
+  const auto& c = dir_.cfg().customers;
+  attributes_ = {c.login_attribute, c.customer_id_attribute};
+  for (const auto& f : c.fields)
+    attributes_.push_back(f.attribute);
+  std::sort(attributes_.begin(), attributes_.end());
+  attributes_.erase(std::unique(attributes_.begin(), attributes_.end()), attributes_.end());
+}
+
+customer_record ldap_customer_source::to_record(const ldap::entry& e) const {
+  const auto& c = dir_.cfg().customers;
+  customer_record r{.login = std::string(e.first(c.login_attribute)),
+                    .customer_id = std::string(e.first(c.customer_id_attribute)),
+                    .values = {}};
+  r.values.reserve(c.fields.size());
+  for (const auto& f : c.fields) {
+    const auto* v = e.values(f.attribute);
+    if (v && !v->empty())
+      r.values.emplace_back(v->front());
+    else
+      r.values.emplace_back(std::nullopt);
+  }
+  return r;
+}
+
+net::awaitable<result<customer_page>> ldap_customer_source::search(customer_query query,
+                                                                   scope_ptr scope) {
+  const auto& c = dir_.cfg().customers;
+  customer_page page;
+  auto f = compile_customer_filter(c, query, *scope);
+  if (!f) co_return page;
+  // slapd has no ordering rule for most login attributes and RFC 2696 pages are unordered,
+  // so the matching set is fetched and ordered here; the in-memory index avoids this cost.
+  ldap::search_request request{
+      .base_dn = c.base_dn,
+      .filter = f->str(),
+      .attributes = attributes_,
+      .size_limit = c.max_results + 1,
+  };
+  auto found = co_await dir_.ldap().search(std::move(request));
+  if (!found) co_return found.error();
+  if (found->size() > static_cast<std::size_t>(c.max_results))
+    co_return ldap::error{k_too_many_results, "search matches more than customers.max_results"};
+
+  std::vector<customer_record> all;
+  all.reserve(found->size());
+  for (const auto& e : *found) {
+    auto r = to_record(e);
+    // Defence in depth: the filter already scoped the result; a record outside the scope
+    // here would mean a server-side matching-rule surprise, so it is dropped.
+    if (r.login.empty() || !scope->allows(r.customer_id)) continue;
+    if (!query.after_login.empty() && r.login <= query.after_login) continue;
+    all.push_back(std::move(r));
+  }
+  std::sort(all.begin(), all.end(),
+            [](const customer_record& a, const customer_record& b) { return a.login < b.login; });
+  if (all.size() > query.limit) {
+    all.resize(query.limit);
+    page.next_after = all.back().login;
+  }
+  page.items = std::move(all);
+  co_return page;
+}
+
+net::awaitable<result<std::optional<customer_record>>> ldap_customer_source::find(std::string login,
+                                                                                  scope_ptr scope) {
+  const auto& c = dir_.cfg().customers;
+  customer_query query;
+  query.login = std::move(login);
+  auto f = compile_customer_filter(c, query, *scope);
+  if (!f) co_return std::optional<customer_record>{};
+  ldap::search_request request{
+      .base_dn = c.base_dn,
+      .filter = f->str(),
+      .attributes = attributes_,
+      .size_limit = 2,
+  };
+  auto found = co_await dir_.ldap().search(std::move(request));
+  if (!found) co_return found.error();
+  if (found->empty()) co_return std::optional<customer_record>{};
+  if (found->size() > 1) co_return ldap::error{k_ambiguous_login, "login matches two customers"};
+  auto r = to_record(found->front());
+  if (!scope->allows(r.customer_id)) co_return std::optional<customer_record>{};
+  co_return std::optional<customer_record>{std::move(r)};
+}
+
+net::awaitable<result<std::vector<std::string>>> ldap_customer_source::customer_ids(
+    std::string prefix, std::size_t limit, scope_ptr scope) {
+  std::vector<std::string> out;
+  if (scope->kind == scope_kind::none) co_return out;
+  if (scope->kind == scope_kind::some) {
+    auto it = std::lower_bound(scope->customer_ids.begin(), scope->customer_ids.end(), prefix);
+    for (; it != scope->customer_ids.end() && out.size() < limit && it->starts_with(prefix); ++it)
+      out.push_back(*it);
+    co_return out;
+  }
+  const auto& c = dir_.cfg().customers;
+  auto f = prefix.empty() ? filter::present(c.customer_id_attribute)
+                          : filter::starts_with(c.customer_id_attribute, prefix);
+  ldap::search_request request{
+      .base_dn = c.base_dn,
+      .filter = both(filter::raw(c.filter), std::move(f)).str(),
+      .attributes = std::vector<std::string>(1, c.customer_id_attribute),
+      .size_limit = c.max_results,
+  };
+  auto found = co_await dir_.ldap().search(std::move(request));
+  if (!found) co_return found.error();
+  for (const auto& e : *found) {
+    if (const auto* v = e.values(c.customer_id_attribute))
+      for (const auto& id : *v)
+        if (id.starts_with(prefix)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > limit) out.resize(limit);
+  co_return out;
+}
+
+}  // namespace scopegate::mapping

@@ -1,0 +1,212 @@
+#include "mapping/scope_resolver.hpp"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace scopegate::mapping {
+namespace {
+
+void sort_unique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+// One in-progress lookup; followers wait for the channel to close, then read `outcome`.
+struct scope_resolver::flight {
+  explicit flight(net::any_io_executor ex) : done(ex, 1) {}
+  net::experimental::concurrent_channel<void(boost::system::error_code)> done;
+  std::optional<result<scope_ptr>> outcome;  // written before done.close()
+};
+
+scope_resolver::scope_resolver(directory& dir) : dir_(dir) {}
+scope_resolver::~scope_resolver() = default;
+
+std::size_t scope_resolver::cached_entries() const {
+  std::lock_guard lock(mutex_);
+  return cache_.size();
+}
+
+void scope_resolver::invalidate_all() {
+  std::lock_guard lock(mutex_);
+  cache_.clear();
+  ++generation_;
+}
+
+net::awaitable<result<scope_ptr>> scope_resolver::resolve(const agent& who) {
+  const auto& sc = dir_.cfg().scope;
+  if (sc.cache_ttl_seconds <= 0) co_return co_await resolve_uncached(who);
+
+  auto executor = co_await net::this_coro::executor;
+  std::shared_ptr<flight> mine;
+  std::shared_ptr<flight> theirs;
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto now = std::chrono::steady_clock::now();
+    if (auto it = cache_.find(who.dn); it != cache_.end()) {
+      if (it->second.expires > now) {
+        stats_.hits.fetch_add(1, std::memory_order_relaxed);
+        co_return it->second.scope;
+      }
+      cache_.erase(it);
+    }
+    stats_.misses.fetch_add(1, std::memory_order_relaxed);
+    if (auto it = flights_.find(who.dn); it != flights_.end()) {
+      theirs = it->second;
+      stats_.shared_flights.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      mine = std::make_shared<flight>(executor);
+      flights_.emplace(who.dn, mine);
+      generation = generation_;
+    }
+  }
+
+  if (theirs) {
+    // Completes with channel_closed once the leader has stored its outcome.
+    co_await theirs->done.async_receive(net::as_tuple(net::use_awaitable));
+    co_return *theirs->outcome;
+  }
+
+  auto outcome = co_await resolve_uncached(who);
+  {
+    std::lock_guard lock(mutex_);
+    flights_.erase(who.dn);
+    if (outcome && generation == generation_) {
+      if (cache_.size() >= sc.cache_max_entries) {
+        auto now = std::chrono::steady_clock::now();
+        std::erase_if(cache_, [&](const auto& kv) { return kv.second.expires <= now; });
+        // Still full: drop an arbitrary half rather than grow without bound.
+        for (auto it = cache_.begin(); cache_.size() >= sc.cache_max_entries / 2 + 1;)
+          it = cache_.erase(it);
+      }
+      cache_[who.dn] = {*outcome,
+                        (*outcome)->resolved_at + std::chrono::seconds(sc.cache_ttl_seconds)};
+    }
+  }
+  mine->outcome = outcome;
+  mine->done.close();
+  co_return outcome;
+}
+
+net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& who) {
+  const auto& cfg = dir_.cfg();
+  auto scope = std::make_shared<access_scope>();
+  scope->resolved_at = std::chrono::steady_clock::now();
+
+  for (const auto& group : cfg.scope.bypass_groups) {
+    auto member = co_await dir_.is_group_member(group, who.dn);
+    if (!member) co_return member.error();
+    if (*member) {
+      scope->kind = scope_kind::all;
+      scope->rule = scope_rule::bypass_group;
+      scope->bypass_group = group;
+      co_return scope_ptr(std::move(scope));
+    }
+  }
+
+  auto any = co_await dir_.any_partner_exists();
+  if (!any) co_return any.error();
+  if (!*any) {
+    scope->kind = scope_kind::all;
+    scope->rule = scope_rule::no_partners_defined;
+    co_return scope_ptr(std::move(scope));
+  }
+
+  // Partner IDs: from the agent's own attribute and/or from partner entries listing it.
+  std::vector<partner> partners;
+  scope->partner_ids = who.partner_ids;
+  sort_unique(scope->partner_ids);
+  if (!scope->partner_ids.empty()) {
+    auto by_id = co_await dir_.partners_with_ids(scope->partner_ids);
+    if (!by_id) co_return by_id.error();
+    partners = std::move(*by_id);
+  }
+  if (cfg.partners.member_attribute) {
+    auto by_member = co_await dir_.partners_with_member(who.dn);
+    if (!by_member) co_return by_member.error();
+    for (auto& p : *by_member) {
+      scope->partner_ids.push_back(p.id);
+      partners.push_back(std::move(p));
+    }
+    sort_unique(scope->partner_ids);
+  }
+
+  if (scope->partner_ids.empty()) {
+    if (cfg.scope.unassigned_agents == config::unassigned_policy::all) {
+      scope->kind = scope_kind::all;
+      scope->rule = scope_rule::unassigned_see_all;
+    } else {
+      scope->kind = scope_kind::none;
+      scope->rule = scope_rule::unassigned_denied;
+    }
+    co_return scope_ptr(std::move(scope));
+  }
+
+  // Union of the customer IDs of the partners that exist. IDs naming no partner add none.
+  scope->rule = scope_rule::partner_mapping;
+  for (auto& p : partners) {
+    scope->known_partner_ids.push_back(p.id);
+    for (auto& id : p.customer_ids)
+      scope->customer_ids.push_back(std::move(id));
+  }
+  sort_unique(scope->known_partner_ids);
+  sort_unique(scope->customer_ids);
+  scope->kind = scope->customer_ids.empty() ? scope_kind::none : scope_kind::some;
+  co_return scope_ptr(std::move(scope));
+}
+
+std::string_view to_string(scope_kind kind) {
+  switch (kind) {
+    case scope_kind::all:
+      return "all";
+    case scope_kind::some:
+      return "some";
+    case scope_kind::none:
+      return "none";
+  }
+  return "none";
+}
+
+std::string_view to_string(scope_rule rule) {
+  switch (rule) {
+    case scope_rule::bypass_group:
+      return "bypass_group";
+    case scope_rule::no_partners_defined:
+      return "no_partners_defined";
+    case scope_rule::partner_mapping:
+      return "partner_mapping";
+    case scope_rule::unassigned_see_all:
+      return "unassigned_see_all";
+    case scope_rule::unassigned_denied:
+      return "unassigned_denied";
+  }
+  return "unassigned_denied";
+}
+
+std::string explain(const access_scope& scope) {
+  switch (scope.rule) {
+    case scope_rule::bypass_group:
+      return "member of bypass group " + scope.bypass_group + ": sees every customer";
+    case scope_rule::no_partners_defined:
+      return "no partner entries exist in the directory: every agent sees every customer";
+    case scope_rule::unassigned_see_all:
+      return "agent has no partner and scope.unassigned_agents is 'all': sees every customer";
+    case scope_rule::unassigned_denied:
+      return "agent has no partner and scope.unassigned_agents is 'deny': access denied";
+    case scope_rule::partner_mapping:
+      if (scope.known_partner_ids.empty())
+        return "none of the agent's partner IDs names an existing partner: sees no customer";
+      if (scope.customer_ids.empty())
+        return "the agent's partners have no customer IDs assigned: sees no customer";
+      return "sees customers whose customer ID is assigned to one of the agent's " +
+             std::to_string(scope.known_partner_ids.size()) + " partner(s)";
+  }
+  return {};
+}
+
+}  // namespace scopegate::mapping

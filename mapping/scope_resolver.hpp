@@ -1,0 +1,62 @@
+// Resolves an agent's access_scope from the directory (DESIGN.md section 1), with a bounded
+// TTL cache and single-flight: concurrent misses for one agent cause one set of LDAP queries.
+//
+//   auto scope = co_await resolver.resolve(agent);
+//   if (!scope) co_return service_unavailable();          // fail closed, never "all"
+//   if ((*scope)->denied()) co_return forbidden();
+//
+// Thread-safe. Any LDAP failure yields an error, never a scope.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "mapping/access_scope.hpp"
+#include "mapping/directory.hpp"
+
+namespace scopegate::mapping {
+
+using scope_ptr = std::shared_ptr<const access_scope>;
+
+struct scope_cache_stats {
+  std::atomic<std::uint64_t> hits{0};
+  std::atomic<std::uint64_t> misses{0};
+  std::atomic<std::uint64_t> shared_flights{0};  // misses that waited on another's lookup
+};
+
+class scope_resolver {
+ public:
+  explicit scope_resolver(directory& dir);
+  ~scope_resolver();
+
+  [[nodiscard]] net::awaitable<result<scope_ptr>> resolve(const agent& who);
+
+  // Resolves without the cache (used by explain and by tests).
+  [[nodiscard]] net::awaitable<result<scope_ptr>> resolve_uncached(const agent& who);
+
+  // Drops every cached scope at once (a mapping changed). Lookups already in flight when
+  // this is called do not populate the cache.
+  void invalidate_all();
+
+  [[nodiscard]] const scope_cache_stats& stats() const { return stats_; }
+  [[nodiscard]] std::size_t cached_entries() const;
+
+ private:
+  struct flight;
+  struct cached {
+    scope_ptr scope;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  directory& dir_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, cached> cache_;
+  std::unordered_map<std::string, std::shared_ptr<flight>> flights_;
+  std::uint64_t generation_ = 0;
+  scope_cache_stats stats_;
+};
+
+}  // namespace scopegate::mapping

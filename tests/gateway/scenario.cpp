@@ -1,0 +1,158 @@
+#include "tests/gateway/scenario.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+namespace scopegate::testing {
+
+namespace {
+
+std::string person(const std::string& ou, const std::string& uid, const std::string& cn,
+                   const std::string& extra) {
+  return "dn: uid=" + uid + ",ou=" + ou + ",dc=example,dc=com\nobjectClass: inetOrgPerson\n" +
+         extra + "uid: " + uid + "\ncn: " + cn + "\nsn: " + uid + "\n";
+}
+
+std::string customer(const std::string& uid, const std::string& cn, const std::string& cid) {
+  return person("customers", uid, cn, "objectClass: scopegateCustomer\n") +
+         "scopegateCustomerId: " + cid + "\nmail: " + uid + "@example.net\n" +
+         "telephoneNumber: +49 30 1234 " + std::to_string(uid.size()) + "\n\n";
+}
+
+std::string agent(const std::string& uid, std::initializer_list<std::string> partners) {
+  std::string s = person("people", uid, "Agent " + uid, "objectClass: scopegateAgent\n") +
+                  "userPassword: " + uid + "-pw\n";
+  for (const auto& p : partners)
+    s += "scopegatePartnerId: " + p + "\n";
+  return s + "\n";
+}
+
+}  // namespace
+
+std::string scenario_ldif(bool with_partners) {
+  std::string s = base_ldif();
+  s += customer("alice", "Alice Adams", "C1");
+  s += customer("bob", "Bob Brown", "C2");
+  s += customer("carol", "Carol Clark", "C3");
+  s += customer("dave", "Dave Dunn", "C*)(x");
+  // Base64 in LDIF for the non-ASCII name "Zoë Ünal".
+  s += "dn: uid=eve,ou=customers,dc=example,dc=com\nobjectClass: inetOrgPerson\n"
+       "objectClass: scopegateCustomer\nuid: eve\ncn:: Wm/DqyDDnG5hbA==\nsn: eve\n"
+       "scopegateCustomerId: C1\nmail: eve@example.net\n\n";
+  s += customer("frank", "Frank Foster", "C9");
+  s += customer("mallory", "*)(uid=*", "C2");
+  s += agent("a1", {"p-one"});
+  s += agent("a2", {"p-two"});
+  s += agent("a12", {"p-one", "p-two"});
+  s += agent("a0", {});
+  s += agent("aghost", {"nope"});
+  s += agent("aempty", {"p-empty"});
+  s += agent("amember", {});
+  s += agent("owner", {});
+  s += "dn: cn=owners,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: owners\n"
+       "member: uid=owner,ou=people,dc=example,dc=com\n\n";
+  if (with_partners) {
+    s += "dn: scopegatePartnerId=p-one,ou=partners,dc=example,dc=com\n"
+         "objectClass: scopegatePartner\nscopegatePartnerId: p-one\ncn: Partner One\n"
+         "scopegateCustomerId: C1\nscopegateCustomerId: C2\n\n";
+    s += "dn: scopegatePartnerId=p-two,ou=partners,dc=example,dc=com\n"
+         "objectClass: scopegatePartner\nscopegatePartnerId: p-two\ncn: Partner Two\n"
+         "scopegateCustomerId: C3\nscopegateCustomerId: C*)(x\n"
+         "member: uid=amember,ou=people,dc=example,dc=com\n\n";
+    s += "dn: scopegatePartnerId=p-empty,ou=partners,dc=example,dc=com\n"
+         "objectClass: scopegatePartner\nscopegatePartnerId: p-empty\ncn: Empty Partner\n\n";
+  }
+  return s;
+}
+
+std::string scenario_yaml(const std::string& uri, const std::string& scope_section,
+                          const std::string& partners_extra, const std::string& extra) {
+  return R"(listen:
+  address: 127.0.0.1
+  port: 0
+  threads: 2
+ldap:
+  uris: [")" +
+         uri +
+         R"("]
+  bind_dn: cn=admin,dc=example,dc=com
+  bind_password: secret
+  pool_size: 2
+  timeout_ms: 2000
+  connect_timeout_ms: 500
+  reconnect_max_backoff_ms: 300
+agents:
+  base_dn: ou=people,dc=example,dc=com
+  partner_attribute: scopegatePartnerId
+partners:
+  base_dn: ou=partners,dc=example,dc=com
+)" + partners_extra +
+         R"(customers:
+  base_dn: ou=customers,dc=example,dc=com
+  search_attributes: [uid, cn]
+  fields:
+    login: uid
+    customer_id: scopegateCustomerId
+    name: cn
+    email: mail
+    phone: telephoneNumber
+)" +
+         (scope_section.empty()
+              ? "scope:\n  bypass_groups: [\"cn=owners,ou=groups,dc=example,dc=com\"]\n"
+              : scope_section) +
+         "log:\n  level: warn\n" + extra;
+}
+
+running_gateway::running_gateway(const std::string& ldif, const std::string& yaml) {
+  ldap = std::make_unique<slapd>(ldif);
+  // The YAML names the URI as @URI@ so callers can write it before slapd has a port.
+  std::string text = yaml;
+  for (auto pos = text.find("@URI@"); pos != std::string::npos; pos = text.find("@URI@"))
+    text.replace(pos, 5, ldap->uri());
+  svc = std::make_unique<gateway::service>(config::parse_config(text, "test.yaml"));
+  svc->start();
+  svc->run_in_background();
+  REQUIRE(wait_ready(200, 10));
+}
+
+running_gateway::~running_gateway() {
+  svc.reset();
+  ldap.reset();
+}
+
+std::string running_gateway::url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(svc->port()) + path;
+}
+
+boost::json::value running_gateway::get_json(const std::string& path, const std::string& user,
+                                             long expect_status) const {
+  auto r = http_get(url(path), user);
+  INFO("GET " << path << " as " << user << " -> " << r.status << " " << r.body);
+  CHECK(r.status == expect_status);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.body, ec);
+  REQUIRE_FALSE(ec);
+  return v;
+}
+
+std::set<std::string> running_gateway::logins(const std::string& path,
+                                              const std::string& user) const {
+  auto v = get_json(path, user);
+  std::set<std::string> out;
+  for (const auto& item : v.at("items").as_array())
+    out.insert(std::string(item.at("login").as_string()));
+  return out;
+}
+
+bool running_gateway::wait_ready(long status, double seconds) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (http_get(url("/readyz")).status == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace scopegate::testing

@@ -1,0 +1,87 @@
+// Pure logic of the gateway and mapping layers: no I/O.
+#include <doctest/doctest.h>
+
+#include "gateway/authenticator.hpp"
+#include "gateway/encoding.hpp"
+#include "gateway/network.hpp"
+#include "mapping/customer_query.hpp"
+
+using namespace scopegate;
+
+TEST_CASE("cidr matching, IPv4, IPv6 and mapped addresses") {
+  auto net8 = gateway::cidr::parse("10.0.0.0/8");
+  REQUIRE(net8);
+  CHECK(net8->contains(boost::asio::ip::make_address("10.1.2.3")));
+  CHECK_FALSE(net8->contains(boost::asio::ip::make_address("11.0.0.1")));
+  CHECK(net8->contains(boost::asio::ip::make_address("::ffff:10.9.9.9")));
+  auto v6 = gateway::cidr::parse("2001:db8::/32");
+  REQUIRE(v6);
+  CHECK(v6->contains(boost::asio::ip::make_address("2001:db8:1::5")));
+  CHECK_FALSE(v6->contains(boost::asio::ip::make_address("2001:db9::1")));
+  CHECK_FALSE(gateway::cidr::parse("10.0.0.0/33"));
+  CHECK_FALSE(gateway::cidr::parse("nonsense"));
+  CHECK_FALSE(gateway::cidr::parse("10.0.0.0/"));
+  auto host = gateway::cidr::parse("127.0.0.1");
+  REQUIRE(host);
+  CHECK_FALSE(host->contains(boost::asio::ip::make_address("127.0.0.2")));
+}
+
+TEST_CASE("login canonicalization refuses what can never authenticate") {
+  using config::case_rule;
+  CHECK(gateway::canonical_login("  Agent1 ", case_rule::lower) == "agent1");
+  CHECK(gateway::canonical_login("Agent1", case_rule::preserve) == "Agent1");
+  CHECK_FALSE(gateway::canonical_login("", case_rule::lower));
+  CHECK_FALSE(gateway::canonical_login("   ", case_rule::lower));
+  CHECK_FALSE(gateway::canonical_login(std::string("a\0b", 3), case_rule::lower));
+  CHECK_FALSE(gateway::canonical_login("a\nb", case_rule::lower));
+  CHECK_FALSE(gateway::canonical_login(std::string(257, 'a'), case_rule::lower));
+}
+
+TEST_CASE("secrets compare in constant time and exactly") {
+  CHECK(gateway::secrets_equal("abc", "abc"));
+  CHECK_FALSE(gateway::secrets_equal("abc", "abd"));
+  CHECK_FALSE(gateway::secrets_equal("abc", "abcd"));
+  CHECK(gateway::sha256_hex("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST_CASE("base64 round trips in both alphabets") {
+  for (std::string s : {std::string(), std::string("a"), std::string("ab"), std::string("abc"),
+                        std::string("abcd"), std::string("\0\xff\xfe", 3)}) {
+    CHECK(gateway::base64_decode(gateway::base64_encode(s)) == s);
+    CHECK(gateway::base64_decode(gateway::base64_encode(s, true)) == s);
+  }
+  CHECK(gateway::base64_encode("a1:a1-pw") == "YTE6YTEtcHc=");
+  CHECK_FALSE(gateway::base64_decode("a b"));
+}
+
+TEST_CASE("customer filter: scope pushed down, values escaped, empty scope needs no query") {
+  config::customers_config c;
+  c.filter = "(objectClass=inetOrgPerson)";
+  mapping::access_scope some;
+  some.kind = mapping::scope_kind::some;
+  some.rule = mapping::scope_rule::partner_mapping;
+  some.customer_ids = {"C1", "C*)(x"};
+  mapping::customer_query q;
+  q.text = "a*b";
+  auto f = mapping::compile_customer_filter(c, q, some);
+  REQUIRE(f);
+  CHECK(f->str().find("(scopegateCustomerId=C1)") != std::string::npos);
+  CHECK(f->str().find("(scopegateCustomerId=C\\2a\\29\\28x)") != std::string::npos);
+  CHECK(f->str().find("(uid=*a\\2ab*)") != std::string::npos);
+
+  mapping::access_scope none;
+  none.kind = mapping::scope_kind::none;
+  CHECK_FALSE(mapping::compile_customer_filter(c, q, none));
+
+  // A customer_id outside the scope short-circuits to "no result", never to "no filter".
+  q.customer_id = "C3";
+  CHECK_FALSE(mapping::compile_customer_filter(c, q, some));
+
+  mapping::access_scope all;
+  all.kind = mapping::scope_kind::all;
+  q.customer_id.reset();
+  auto fa = mapping::compile_customer_filter(c, q, all);
+  REQUIRE(fa);
+  CHECK(fa->str().find("scopegateCustomerId") == std::string::npos);
+}
