@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <csignal>
 #include <thread>
 
 #include "gateway/api.hpp"
@@ -53,6 +54,9 @@ service::~service() {
 }
 
 void service::start() {
+  // libldap may write to a socket the server already closed; that must be an error code,
+  // not the end of the process.
+  std::signal(SIGPIPE, SIG_IGN);
   parts_->ldap.start();
   parts_->server.start();
   spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
