@@ -63,6 +63,10 @@ struct agents_config {
   std::string filter = "(objectClass=inetOrgPerson)";
   std::string login_attribute = "uid";
   std::optional<std::string> partner_attribute;  // agent entry lists its partner IDs
+  // visible | masked | blocked on the agent entry (contact protection)
+  std::string contact_visibility_attribute = "scopegateContactVisibility";
+  // the agent's own daily reveal limit (an integer) on the agent entry
+  std::string daily_limit_attribute = "scopegateDailyRevealLimit";
 };
 
 struct partners_config {
@@ -114,6 +118,39 @@ struct auth_config {
   case_rule login_case = case_rule::lower;  // how agent logins are canonicalized
 };
 
+enum class mask_style { redact, partial };
+
+// Contact protection: which customer fields are hidden and from whom.
+struct masking_config {
+  bool enabled = true;
+  // JSON field names from customers.fields; default: those named email, phone, mobile.
+  std::vector<std::string> fields;
+  mask_style style = mask_style::redact;
+  std::vector<std::string> visible_to_groups;  // group DNs whose members see unmasked values
+};
+
+// "Show details" reveals: daily limit per agent, alert mail, activity log.
+struct reveal_config {
+  int daily_limit = 10;               // distinct customers per agent per local day
+  std::string timezone = "UTC";       // IANA zone name; the "day" is local to it
+  std::string notify_email;           // alert recipient; empty = no alerts
+  std::string database_path;          // SQLite file; empty = in memory (lost at restart)
+  int retention_days = 365;           // reveal rows older than this are deleted
+  int purge_interval_seconds = 3600;  // how often expired rows are deleted
+  std::string dashboard_url;          // base URL of the gateway's dashboard, for mail links
+};
+
+struct smtp_config {
+  std::string url;  // smtp://host:port or smtps://host:port; empty = no mail
+  std::string username;
+  std::string password;  // from password or password_file
+  bool starttls = false;
+  std::string from;
+  int timeout_ms = 10'000;  // per attempt (connect + dialogue)
+  int attempts = 3;
+  int retry_backoff_ms = 2'000;  // doubled after every failed attempt
+};
+
 struct log_config {
   std::string level = "info";  // trace, debug, info, warn, error
   bool access_log = true;
@@ -127,6 +164,9 @@ struct config {
   customers_config customers;
   scope_config scope;
   auth_config auth;
+  masking_config masking;
+  reveal_config reveal;
+  smtp_config smtp;
   log_config log;
 };
 

@@ -16,8 +16,8 @@ std::vector<std::string> agent_attributes(const config::agents_config& a) {
                                     "cn",
                                     "displayName",
                                     "scopegateAccessMode",
-                                    "scopegateContactVisibility",
-                                    "scopegateDailyRevealLimit"};
+                                    a.contact_visibility_attribute,
+                                    a.daily_limit_attribute};
   if (a.partner_attribute) attrs.push_back(*a.partner_attribute);
   return attrs;
 }
