@@ -10,6 +10,9 @@
 #include "gateway/metrics.hpp"
 #include "mapping/customer_source.hpp"
 #include "mapping/scope_resolver.hpp"
+#include "policy/alert_mailer.hpp"
+#include "policy/masking.hpp"
+#include "policy/reveal_ledger.hpp"
 
 namespace scopegate::gateway {
 
@@ -21,6 +24,11 @@ struct api_parts {
   mapping::customer_source& customers;
   authenticator& auth;
   gateway::metrics& metrics;
+  policy::contact_policy& contacts;
+  const policy::masker& masker;
+  policy::reveal_ledger& ledger;
+  policy::alert_mailer* mailer;  // null: no limit alerts configured
+  class reveal_admin_api& reveal_admin;
 };
 
 class api {
@@ -34,7 +42,14 @@ class api {
   net::awaitable<response> customers_search(context& ctx);
   net::awaitable<response> customers_get(context& ctx, std::string login);
   net::awaitable<response> customer_ids(context& ctx);
+  net::awaitable<response> customer_reveal(context& ctx, const connection_info& conn,
+                                           std::string login);
   net::awaitable<response> me(context& ctx);
+  // The one check in front of every admin resource: for now, an agent authenticated by
+  // Basic who is a member of a bypass group (scope rule bypass_group). Dashboard session
+  // authentication replaces this function alone.
+  net::awaitable<std::optional<response>> admin_gate(request& req, const connection_info& conn,
+                                                     context& ctx);
   // Authenticates and resolves scope; on failure returns the response to send.
   net::awaitable<std::optional<response>> admit(request& req, const connection_info& conn,
                                                 context& ctx, bool need_customer_access);

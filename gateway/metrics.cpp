@@ -12,8 +12,12 @@ std::string_view to_string(route r) {
       return "customers_get";
     case route::customer_ids:
       return "customer_ids";
+    case route::customer_reveal:
+      return "customer_reveal";
     case route::me:
       return "me";
+    case route::admin_reveals:
+      return "admin_reveals";
     case route::healthz:
       return "healthz";
     case route::readyz:
