@@ -251,8 +251,7 @@ net::awaitable<std::optional<response>> api::admit(request& req, const connectio
   }
   auto contact = co_await p_.contacts.resolve(*ctx.who, *ctx.scope);
   if (!contact) {
-    spdlog::warn("contact visibility lookup failed for {}: {}", ctx.agent,
-                 contact.error().message);
+    spdlog::warn("contact visibility lookup failed for {}: {}", ctx.agent, contact.error().message);
     ctx.decision = "error";
     co_return problem(http::status::service_unavailable, "ldap-unavailable",
                       "the directory cannot be reached; try again shortly");

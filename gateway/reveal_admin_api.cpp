@@ -122,7 +122,7 @@ json::object quota_json(const policy::quota& q) {
 }
 
 const std::vector<std::string_view> k_list_params = {"agent", "customer", "from",
-                                                    "to",    "limit",    "before"};
+                                                     "to",    "limit",    "before"};
 const std::vector<std::string_view> k_export_params = {"agent", "customer", "from", "to"};
 const std::vector<std::string_view> k_delete_params = {"duration"};
 const std::vector<std::string_view> k_notification_params = {"status", "limit"};
@@ -200,8 +200,8 @@ net::awaitable<response> reveal_admin_api::handle(const request& req,
     auto agent = canonical_login(segs[4], cfg_.auth.login_case);
     if (!agent) co_return bad("the agent login is empty, too long or contains control characters");
     if (method == http::verb::get) co_return co_await limit_get(std::move(*agent));
-    if (method == http::verb::put) co_return co_await limit_put(std::move(*agent), req.body(),
-                                                                std::move(admin));
+    if (method == http::verb::put)
+      co_return co_await limit_put(std::move(*agent), req.body(), std::move(admin));
     if (method == http::verb::delete_) co_return co_await limit_delete(std::move(*agent), url);
     co_return only("GET, PUT, DELETE");
   }
@@ -269,10 +269,8 @@ net::awaitable<response> reveal_admin_api::revealers(std::string customer) {
   }
   json::array items;
   for (const auto& r : *rows)
-    items.push_back(json::object{{"agent", r.agent},
-                                 {"times", r.times},
-                                 {"first", iso(r.first)},
-                                 {"last", iso(r.last)}});
+    items.push_back(json::object{
+        {"agent", r.agent}, {"times", r.times}, {"first", iso(r.first)}, {"last", iso(r.last)}});
   json::object body;
   body["customer_login"] = customer;
   body["revealed_by"] = std::move(items);

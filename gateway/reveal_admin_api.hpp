@@ -40,8 +40,7 @@ class reveal_admin_api {
   net::awaitable<response> list(boost::urls::url_view url, bool csv);
   net::awaitable<response> revealers(std::string customer);
   net::awaitable<response> limit_get(std::string agent);
-  net::awaitable<response> limit_put(std::string agent, const std::string& body,
-                                     std::string admin);
+  net::awaitable<response> limit_put(std::string agent, const std::string& body, std::string admin);
   net::awaitable<response> limit_delete(std::string agent, boost::urls::url_view url);
   net::awaitable<response> notifications(boost::urls::url_view url);
 

@@ -18,7 +18,7 @@ class scope_resolver;
 namespace scopegate::policy {
 class clock;
 class reveal_ledger;
-}
+}  // namespace scopegate::policy
 
 namespace scopegate::gateway {
 
