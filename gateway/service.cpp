@@ -12,6 +12,18 @@
 
 namespace scopegate::gateway {
 
+namespace {
+
+// Groups whose membership policy needs besides the bypass groups: access-mode groups.
+std::vector<std::string> groups_of_interest(const config::config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& g : cfg.access.group_modes)
+    out.push_back(g.group_dn);
+  return out;
+}
+
+}  // namespace
+
 struct service::parts {
   explicit parts(config::config c)
       : cfg(std::move(c)),
@@ -21,10 +33,11 @@ struct service::parts {
         io(threads),
         ldap(io.get_executor(), cfg.ldap),
         directory(ldap, cfg),
-        scopes(directory),
+        scopes(directory, groups_of_interest(cfg)),
         customers(directory),
+        store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics}),
+        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -36,6 +49,7 @@ struct service::parts {
   mapping::directory directory;
   mapping::scope_resolver scopes;
   mapping::ldap_customer_source customers;
+  mapping::customer_store store;
   authenticator auth;
   gateway::metrics metrics;
   gateway::api api;
