@@ -18,6 +18,17 @@ namespace scopegate::gateway {
 
 namespace {
 
+// Groups whose membership policy needs besides the bypass groups: access-mode groups and
+// the groups whose members see contact fields unmasked.
+std::vector<std::string> groups_of_interest(const config::config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& g : cfg.access.group_modes)
+    out.push_back(g.group_dn);
+  for (const auto& g : cfg.masking.visible_to_groups)
+    out.push_back(g);
+  return out;
+}
+
 std::unique_ptr<policy::alert_mailer> make_mailer(const config::config& cfg,
                                                   policy::reveal_ledger& ledger) {
   if (cfg.reveal.notify_email.empty()) return nullptr;
@@ -35,17 +46,18 @@ struct service::parts {
         io(threads),
         ldap(io.get_executor(), cfg.ldap),
         directory(ldap, cfg),
-        scopes(directory),
+        scopes(directory, groups_of_interest(cfg)),
         customers(directory),
+        store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
         clock(clk ? std::move(clk) : std::make_shared<policy::system_clock>()),
-        contacts(directory, cfg),
+        contacts(cfg),
         masker(cfg),
         ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
         mailer(make_mailer(cfg, ledger)),
         reveal_admin(cfg, directory, ledger),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics, contacts, masker, ledger,
-             mailer.get(), reveal_admin}),
+        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, contacts,
+             masker, ledger, mailer.get(), reveal_admin}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
@@ -76,6 +88,7 @@ struct service::parts {
   mapping::directory directory;
   mapping::scope_resolver scopes;
   mapping::ldap_customer_source customers;
+  mapping::customer_store store;
   authenticator auth;
   gateway::metrics metrics;
   std::shared_ptr<const policy::clock> clock;
@@ -166,7 +179,6 @@ policy::reveal_ledger& service::ledger() {
 void service::invalidate_caches() {
   parts_->scopes.invalidate_all();
   parts_->auth.forget_agents();
-  parts_->contacts.invalidate_all();
 }
 
 }  // namespace scopegate::gateway

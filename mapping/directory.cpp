@@ -15,7 +15,7 @@ std::vector<std::string> agent_attributes(const config::agents_config& a) {
   std::vector<std::string> attrs = {a.login_attribute,
                                     "cn",
                                     "displayName",
-                                    "scopegateAccessMode",
+                                    a.access_mode_attribute,
                                     a.contact_visibility_attribute,
                                     a.daily_limit_attribute};
   if (a.partner_attribute) attrs.push_back(*a.partner_attribute);

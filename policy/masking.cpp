@@ -129,58 +129,21 @@ std::optional<std::vector<std::string>> masker::search_attributes(contact_view v
   return search_masked_;
 }
 
-contact_policy::contact_policy(mapping::directory& dir, const config::config& cfg)
-    : dir_(dir), cfg_(cfg) {}
+contact_policy::contact_policy(const config::config& cfg) : cfg_(cfg) {}
 
-void contact_policy::invalidate_all() {
-  std::lock_guard lock(mutex_);
-  cache_.clear();
-}
-
-net::awaitable<mapping::result<std::string>> contact_policy::visible_group_of(std::string dn) {
-  auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(dn); it != cache_.end() && it->second.expires > now)
-      co_return it->second.group;
-  }
-  std::string found;
-  for (const auto& group : cfg_.masking.visible_to_groups) {
-    auto member = co_await dir_.is_group_member(group, dn);
-    if (!member) co_return member.error();
-    if (*member) {
-      found = group;
-      break;
-    }
-  }
-  if (cfg_.scope.cache_ttl_seconds > 0) {
-    std::lock_guard lock(mutex_);
-    if (cache_.size() >= cfg_.scope.cache_max_entries) cache_.clear();
-    cached entry{found, now + std::chrono::seconds(cfg_.scope.cache_ttl_seconds)};
-    cache_.insert_or_assign(dn, std::move(entry));
-  }
-  co_return found;
-}
-
-net::awaitable<mapping::result<contact_access>> contact_policy::resolve(
-    const mapping::agent& who, const mapping::access_scope& scope) {
+contact_access contact_policy::resolve(const mapping::agent& who,
+                                       const mapping::access_scope& scope) const {
   auto setting = read_visibility(who.entry.values(cfg_.agents.contact_visibility_attribute));
   if (setting == visibility_setting::invalid)
     spdlog::warn("agent {}: {} is not visible, masked or blocked; treated as blocked", who.login,
                  cfg_.agents.contact_visibility_attribute);
   std::string group;
-  // Group checks only matter for an agent who would otherwise see masked values.
-  bool needs_groups =
-      cfg_.masking.enabled && !cfg_.masking.visible_to_groups.empty() &&
-      setting != visibility_setting::blocked && setting != visibility_setting::invalid &&
-      setting != visibility_setting::visible && scope.rule != mapping::scope_rule::bypass_group;
-  if (needs_groups) {
-    std::string dn = who.dn;
-    auto g = co_await visible_group_of(std::move(dn));
-    if (!g) co_return g.error();
-    group = std::move(*g);
-  }
-  co_return decide_contact_view(cfg_.masking, setting, scope, group);
+  for (const auto& g : cfg_.masking.visible_to_groups)
+    if (scope.is_member_of(g)) {
+      group = g;
+      break;
+    }
+  return decide_contact_view(cfg_.masking, setting, scope, group);
 }
 
 }  // namespace scopegate::policy

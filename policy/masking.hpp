@@ -2,18 +2,15 @@
 //
 // A pure decision (`decide_contact_view`) from the agent's visibility attribute, bypass and
 // group membership; `masker` applies it to records and to the `q` search attributes; and
-// `contact_policy` resolves an agent's view from the directory (group checks cached).
+// `contact_policy` resolves an agent's view from its entry and resolved scope.
 //
-//   auto access = co_await contacts.resolve(agent, *scope);   // error: 503, never "unmasked"
+//   auto access = contacts.resolve(agent, *scope);
 //   masker.apply(record, access->view);
 //   query.search_attributes = masker.search_attributes(access->view).value_or(...);
 #pragma once
 
-#include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "config/config.hpp"
@@ -82,29 +79,17 @@ class masker {
   std::vector<std::string> search_masked_;
 };
 
-// Resolves contact_access for an agent: reads its visibility attribute and checks
-// masking.visible_to_groups in the directory. Results of the group checks are cached per
-// agent DN for scope.cache_ttl_seconds. Thread-safe.
+// Resolves contact_access for an agent from its visibility attribute and its resolved scope
+// (bypass rule; masking.visible_to_groups memberships arrive in access_scope::member_of,
+// resolved and cached with the scope). No I/O. Thread-safe.
 class contact_policy {
  public:
-  contact_policy(mapping::directory& dir, const config::config& cfg);
-
-  // Any directory failure is an error (the caller answers 503), never "unmasked".
-  [[nodiscard]] net::awaitable<mapping::result<contact_access>> resolve(
-      const mapping::agent& who, const mapping::access_scope& scope);
-  void invalidate_all();
+  explicit contact_policy(const config::config& cfg);
+  [[nodiscard]] contact_access resolve(const mapping::agent& who,
+                                       const mapping::access_scope& scope) const;
 
  private:
-  net::awaitable<mapping::result<std::string>> visible_group_of(std::string dn);
-
-  struct cached {
-    std::string group;  // empty: member of none
-    std::chrono::steady_clock::time_point expires;
-  };
-  mapping::directory& dir_;
   const config::config& cfg_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, cached> cache_;
 };
 
 }  // namespace scopegate::policy

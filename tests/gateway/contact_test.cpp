@@ -65,6 +65,7 @@ std::string contact_ldif() {
   s += agent("alrt", "scopegateDailyRevealLimit: 2\n");
   s += agent("down", "scopegateDailyRevealLimit: 1\n");
   s += agent("grp");
+  s += agent("exp", "scopegateAccessMode: edit_export\n");
   s += agent("owner");
   s += "dn: cn=owners,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: owners\n"
        "member: uid=owner,ou=people,dc=example,dc=com\n\n";
@@ -258,6 +259,16 @@ TEST_CASE("search and get show placeholders unless the agent may see contacts") 
   // Customer IDs are not contact data.
   auto ids = w.gw->get_json("/api/v1/customer-ids", pw("m1"));
   CHECK(ids.at("items").as_array().size() == 1);
+}
+
+TEST_CASE("the CSV export shows contact fields as the agent sees them") {
+  auto& w = shared();
+  auto r = call("GET", "/api/v1/customers/export?format=csv", pw("exp"));
+  REQUIRE(r.status == 200);
+  CHECK(r.body.find("alice,K1,Alice Adams,a***@zephyr-secret.example,***42") != std::string::npos);
+  CHECK(r.body.find("alice@zephyr-secret.example") == std::string::npos);
+  CHECK(r.body.find("777 4242") == std::string::npos);
+  (void)w;
 }
 
 TEST_CASE("an agent who sees emails masked cannot find a customer by a fragment of it") {
