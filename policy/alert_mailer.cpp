@@ -5,6 +5,7 @@
 
 #include <boost/beast/core/detail/base64.hpp>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 
