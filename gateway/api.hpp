@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -21,6 +22,7 @@ struct api_parts {
   mapping::customer_source& customers;
   authenticator& auth;
   gateway::metrics& metrics;
+  admin_api* admin = nullptr;  // /admin (dashboard); 404 when null
 };
 
 class api {

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
 
@@ -24,7 +25,16 @@ struct service::parts {
         scopes(directory),
         customers(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics}),
+        store(directory, cfg.admin.partner_object_classes),
+        sessions(cfg.admin),
+        history(cfg.admin.history_database_path),
+        admin({cfg, directory, scopes, store, sessions, history,
+               [this] {
+                 // A mapping changed: agents see it on their next request.
+                 scopes.invalidate_all();
+                 auth.forget_agents();
+               }}),
+        api({cfg, ldap, directory, scopes, customers, auth, metrics, &admin}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -37,6 +47,10 @@ struct service::parts {
   mapping::scope_resolver scopes;
   mapping::ldap_customer_source customers;
   authenticator auth;
+  mapping::mapping_store store;
+  admin_sessions sessions;
+  admin_history history;
+  admin_api admin;
   gateway::metrics metrics;
   gateway::api api;
   http_server server;
@@ -108,6 +122,10 @@ const config::config& service::cfg() const {
 }
 mapping::scope_resolver& service::scopes() {
   return parts_->scopes;
+}
+
+admin_sessions& service::admin() {
+  return parts_->sessions;
 }
 
 void service::invalidate_caches() {
