@@ -145,7 +145,9 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   if (!segs.empty() && segs[0] == "admin" && p_.admin) {
     ctx.which = route::admin;
     ctx.via = "session";
-    co_return co_await p_.admin->handle(req, conn, std::move(segs), ctx.url, ctx.agent);
+    auto res = co_await p_.admin->handle(req, conn, std::move(segs), ctx.url, ctx.agent);
+    if (res.result_int() >= 400) ctx.decision = res.result_int() >= 500 ? "error" : "deny";
+    co_return res;
   }
   if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {
     if (segs.size() == 3 && segs[2] == "me") {
