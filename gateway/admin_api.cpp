@@ -13,6 +13,7 @@
 
 #include "gateway/admin_assets.hpp"
 #include "gateway/authenticator.hpp"
+#include "gateway/csv.hpp"
 #include "gateway/problem.hpp"
 #include "mapping/mapping_preview.hpp"
 
@@ -337,80 +338,6 @@ std::optional<mapping::link_mode> parse_link_mode(std::string_view s, const conf
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------------------------------
-// CSV
-
-std::string csv_field(std::string_view value) {
-  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
-  std::string out = "\"";
-  for (char c : value) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-bool parse_csv(std::string_view text, std::vector<csv_row>& rows, std::string& error) {
-  std::size_t line = 1, i = 0;
-  if (text.starts_with("\xEF\xBB\xBF")) i = 3;  // a BOM from spreadsheet exports
-  while (i < text.size()) {
-    csv_row row;
-    row.line = line;
-    std::string field;
-    bool quoted_field = false;
-    for (;;) {
-      if (i < text.size() && text[i] == '"' && field.empty() && !quoted_field) {
-        quoted_field = true;
-        ++i;
-        for (;;) {
-          if (i >= text.size()) {
-            error = "line " + std::to_string(row.line) + ": unterminated quoted field";
-            return false;
-          }
-          char c = text[i++];
-          if (c == '"') {
-            if (i < text.size() && text[i] == '"') {
-              field += '"';
-              ++i;
-              continue;
-            }
-            break;
-          }
-          if (c == '\n') ++line;
-          field += c;
-        }
-        if (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
-          error = "line " + std::to_string(row.line) + ": text after a closing quote";
-          return false;
-        }
-        continue;
-      }
-      if (i >= text.size() || text[i] == '\n' || text[i] == '\r') {
-        row.fields.push_back(std::move(field));
-        if (i < text.size() && text[i] == '\r') ++i;
-        if (i < text.size() && text[i] == '\n') ++i;
-        ++line;
-        break;
-      }
-      if (text[i] == ',') {
-        row.fields.push_back(std::move(field));
-        field.clear();
-        quoted_field = false;
-        ++i;
-        continue;
-      }
-      if (quoted_field) {
-        error = "line " + std::to_string(row.line) + ": text after a closing quote";
-        return false;
-      }
-      field += text[i++];
-    }
-    bool blank = row.fields.size() == 1 && row.fields[0].empty();
-    if (!blank) rows.push_back(std::move(row));
-  }
-  return true;
-}
 
 // ---------------------------------------------------------------------------------------
 
@@ -1276,10 +1203,16 @@ net::awaitable<response> admin_api::export_csv(call& c) {
   (void)c;
   auto partners = co_await p_.store.list_partners();
   if (!partners) co_return from_store(partners.error());
-  std::string out = "partner_id,customer_id\r\n";
+  std::vector<std::string> cells(2);
+  cells[0] = "partner_id";
+  cells[1] = "customer_id";
+  std::string out = csv_row(cells);
   for (const auto& p : *partners)
-    for (const auto& id : p.customer_ids)
-      out += csv_field(p.id) + "," + csv_field(id) + "\r\n";
+    for (const auto& id : p.customer_ids) {
+      cells[0] = p.id;
+      cells[1] = id;
+      out += csv_row(cells);
+    }
   response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/csv; charset=utf-8");
   res.set(http::field::content_disposition, "attachment; filename=\"scopegate-mappings.csv\"");
@@ -1304,17 +1237,21 @@ net::awaitable<response> admin_api::import_csv(call& c) {
     co_return problem(http::status::unsupported_media_type, "unsupported-media-type",
                       "send the CSV as text/csv");
 
-  std::vector<csv_row> rows;
-  if (!parse_csv(c.req.body(), rows, error)) {
+  auto table = parse_csv(c.req.body());
+  if (!table.error.empty()) {
     json::object extra;
     json::array errors;
-    errors.push_back(json::string(error));
+    errors.push_back(json::string(table.error));
     extra["errors"] = std::move(errors);
     co_return problem_with(http::status::unprocessable_entity, "invalid-csv",
                            "the file is not valid CSV; nothing was changed", extra);
   }
-  if (!rows.empty() && rows.front().fields.size() == 2 && rows.front().fields[0] == "partner_id")
+  auto& rows = table.rows;
+  std::size_t first_row = 1;
+  if (!rows.empty() && rows.front().size() == 2 && rows.front()[0] == "partner_id") {
     rows.erase(rows.begin());
+    first_row = 2;
+  }
   auto partners = co_await p_.store.list_partners();
   if (!partners) co_return from_store(partners.error());
   std::map<std::string, const mapping::partner_record*> by_id;
@@ -1323,15 +1260,16 @@ net::awaitable<response> admin_api::import_csv(call& c) {
   json::array errors;
   std::map<std::string, std::vector<std::string>> wanted;
   std::vector<std::string> all_ids;
-  for (const auto& row : rows) {
-    auto where = "line " + std::to_string(row.line) + ": ";
-    if (row.fields.size() != 2) {
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    auto where = "row " + std::to_string(first_row + i) + ": ";
+    if (row.size() != 2) {
       errors.push_back(json::string(where + "expected 2 fields (partner_id,customer_id), got " +
-                                    std::to_string(row.fields.size())));
+                                    std::to_string(row.size())));
       continue;
     }
-    const auto& pid = row.fields[0];
-    const auto& cid = row.fields[1];
+    const auto& pid = row[0];
+    const auto& cid = row[1];
     if (!mapping::valid_partner_id(pid)) {
       errors.push_back(json::string(where + "invalid partner ID"));
       continue;

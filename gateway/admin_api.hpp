@@ -66,13 +66,4 @@ class admin_api {
   admin_parts p_;
 };
 
-// CSV (RFC 4180) helpers for mapping import/export; pure, unit-tested.
-struct csv_row {
-  std::size_t line = 0;
-  std::vector<std::string> fields;
-};
-// Parses `text`; on a syntax error returns false and sets `error` (with the line).
-[[nodiscard]] bool parse_csv(std::string_view text, std::vector<csv_row>& rows, std::string& error);
-[[nodiscard]] std::string csv_field(std::string_view value);
-
 }  // namespace scopegate::gateway

@@ -13,6 +13,18 @@
 
 namespace scopegate::gateway {
 
+namespace {
+
+// Groups whose membership policy needs besides the bypass groups: access-mode groups.
+std::vector<std::string> groups_of_interest(const config::config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& g : cfg.access.group_modes)
+    out.push_back(g.group_dn);
+  return out;
+}
+
+}  // namespace
+
 struct service::parts {
   explicit parts(config::config c)
       : cfg(std::move(c)),
@@ -22,19 +34,20 @@ struct service::parts {
         io(threads),
         ldap(io.get_executor(), cfg.ldap),
         directory(ldap, cfg),
-        scopes(directory),
+        scopes(directory, groups_of_interest(cfg)),
         customers(directory),
+        store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        store(directory, cfg.admin.partner_object_classes),
+        mappings(directory, cfg.admin.partner_object_classes),
         sessions(cfg.admin),
         history(cfg.admin.history_database_path),
-        admin({cfg, directory, scopes, store, sessions, history,
+        admin({cfg, directory, scopes, mappings, sessions, history,
                [this] {
                  // A mapping changed: agents see it on their next request.
                  scopes.invalidate_all();
                  auth.forget_agents();
                }}),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics, &admin}),
+        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, &admin}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -46,8 +59,9 @@ struct service::parts {
   mapping::directory directory;
   mapping::scope_resolver scopes;
   mapping::ldap_customer_source customers;
+  mapping::customer_store store;
   authenticator auth;
-  mapping::mapping_store store;
+  mapping::mapping_store mappings;
   admin_sessions sessions;
   admin_history history;
   admin_api admin;
