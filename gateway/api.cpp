@@ -110,7 +110,14 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   // Canonical path: decoded segments. Anything ambiguous (empty, dot or slash-containing
   // segments, NUL) is refused so routing and authorization can never disagree.
   std::vector<std::string> segs;
-  for (auto seg : ctx.url.segments()) {
+  auto all = ctx.url.segments();
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    auto seg = *it;
+    // "/admin/" (the dashboard's index) is the one path that may end in an empty segment.
+    if (seg.empty() && segs.size() == 1 && segs[0] == "admin" && std::next(it) == all.end()) {
+      segs.emplace_back();
+      break;
+    }
     if (seg.empty() || seg == "." || seg == ".." ||
         seg.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
       ctx.decision = "deny";
@@ -146,6 +153,13 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
     response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = render_metrics();
+    co_return res;
+  }
+  if (!segs.empty() && segs[0] == "admin" && p_.admin) {
+    ctx.which = route::admin;
+    ctx.via = "session";
+    auto res = co_await p_.admin->handle(req, conn, std::move(segs), ctx.url, ctx.agent);
+    if (res.result_int() >= 400) ctx.decision = res.result_int() >= 500 ? "error" : "deny";
     co_return res;
   }
   if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {

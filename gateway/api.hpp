@@ -6,6 +6,7 @@
 #include <boost/url/url_view.hpp>
 #include <memory>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -26,6 +27,7 @@ struct api_parts {
   mapping::customer_store& store;
   authenticator& auth;
   gateway::metrics& metrics;
+  admin_api* admin = nullptr;  // /admin (dashboard); 404 when null
 };
 
 class api {

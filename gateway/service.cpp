@@ -7,6 +7,7 @@
 #include <csignal>
 #include <thread>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
 
@@ -37,7 +38,16 @@ struct service::parts {
         customers(directory),
         store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics}),
+        mappings(directory, cfg.admin.partner_object_classes),
+        sessions(cfg.admin),
+        history(cfg.admin.history_database_path),
+        admin({cfg, directory, scopes, mappings, sessions, history,
+               [this] {
+                 // A mapping changed: agents see it on their next request.
+                 scopes.invalidate_all();
+                 auth.forget_agents();
+               }}),
+        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, &admin}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -51,6 +61,10 @@ struct service::parts {
   mapping::ldap_customer_source customers;
   mapping::customer_store store;
   authenticator auth;
+  mapping::mapping_store mappings;
+  admin_sessions sessions;
+  admin_history history;
+  admin_api admin;
   gateway::metrics metrics;
   gateway::api api;
   http_server server;
@@ -122,6 +136,10 @@ const config::config& service::cfg() const {
 }
 mapping::scope_resolver& service::scopes() {
   return parts_->scopes;
+}
+
+admin_sessions& service::admin() {
+  return parts_->sessions;
 }
 
 void service::invalidate_caches() {

@@ -18,6 +18,8 @@ class scope_resolver;
 
 namespace scopegate::gateway {
 
+class admin_sessions;
+
 class service {
  public:
   explicit service(config::config cfg);
@@ -39,6 +41,8 @@ class service {
   [[nodiscard]] mapping::scope_resolver& scopes();
   // Drops cached scopes and agent entries (a mapping changed).
   void invalidate_caches();
+  // Dashboard sessions (tests move their clock to check expiry).
+  [[nodiscard]] admin_sessions& admin();
 
  private:
   struct parts;
