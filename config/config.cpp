@@ -910,6 +910,35 @@ void parse_log(const parser& p, const value& v, log_config& c) {
   if (auto a = s.get("access_log")) c.access_log = p.boolean(*a);
 }
 
+void parse_admin(const parser& p, const value& v, admin_config& c) {
+  section s(p, v,
+            {"group_dns", "member_attribute", "session_idle_minutes", "session_max_hours",
+             "history_database_path", "login_attempts_per_minute", "secure_cookie",
+             "partner_object_classes"});
+  if (auto g = s.get("group_dns")) {
+    c.group_dns.clear();
+    for (const auto& item : p.list(*g))
+      c.group_dns.push_back(p.dn(item));
+  }
+  if (auto a = s.get("member_attribute")) c.member_attribute = p.attribute(*a);
+  set_int(p, s, "session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
+  set_int(p, s, "session_max_hours", c.session_max_hours, 1, 24 * 30);
+  if (auto h = s.get_set("history_database_path"))
+    c.history_database_path = p.scalar(*h, "a file path for the SQLite history database");
+  set_int(p, s, "login_attempts_per_minute", c.login_attempts_per_minute, 1, 10'000);
+  if (auto b = s.get("secure_cookie")) c.secure_cookie = p.boolean(*b);
+  if (auto o = s.get("partner_object_classes")) {
+    c.partner_object_classes.clear();
+    for (const auto& item : p.list(*o))
+      c.partner_object_classes.push_back(p.attribute(item));
+    if (c.partner_object_classes.empty())
+      p.fail(*o, "at least one object class is needed to create partner entries");
+  }
+  if (c.session_idle_minutes > c.session_max_hours * 60)
+    p.fail(s.path("session_idle_minutes"), s.key_line("session_idle_minutes"),
+           "is longer than session_max_hours; the idle limit would never apply");
+}
+
 }  // namespace
 
 config parse_config(const std::string& yaml_text, const std::string& origin) {
@@ -936,7 +965,7 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
   try {
     section top(p, {root, "", line_of(root, 0)},
                 {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "access",
-                 "masking", "reveal", "smtp", "log"});
+                 "masking", "reveal", "smtp", "log", "admin"});
     parse_listen(p, top.sub("listen"), c.listen);
     parse_ldap(p, top.sub("ldap"), c.ldap);
     parse_agents(p, top.sub("agents"), c.agents);
@@ -949,6 +978,7 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
     parse_reveal(p, top.sub("reveal"), c.reveal);
     parse_smtp(p, top.sub("smtp"), c.smtp);
     parse_log(p, top.sub("log"), c.log);
+    parse_admin(p, top.sub("admin"), c.admin);
     if (!c.reveal.notify_email.empty()) {
       if (c.smtp.url.empty())
         p.fail("smtp.url", top.key_line("smtp"),
@@ -1041,6 +1071,12 @@ std::string describe(const config& c) {
                                   : ", as " + c.smtp.username + " with password ***")
       << "\n";
   o << "log: " << c.log.level << ", access log " << (c.log.access_log ? "on" : "off") << "\n";
+  o << "admin: groups " << list_or_none(c.admin.group_dns) << " (members in "
+    << c.admin.member_attribute << "); sessions idle " << c.admin.session_idle_minutes
+    << " min, max " << c.admin.session_max_hours << " h; history "
+    << (c.admin.history_database_path.empty() ? std::string("in memory")
+                                              : c.admin.history_database_path)
+    << "; " << c.admin.login_attempts_per_minute << " failed logins/min\n";
   return o.str();
 }
 

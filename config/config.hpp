@@ -181,6 +181,19 @@ struct log_config {
   bool access_log = true;
 };
 
+// The mapping dashboard (/admin/): who may log in, how long sessions live, where the change
+// history is kept.
+struct admin_config {
+  std::vector<std::string> group_dns;       // admins are members of any of these groups
+  std::string member_attribute = "member";  // attribute of those groups listing member DNs
+  int session_idle_minutes = 30;            // a session unused this long ends
+  int session_max_hours = 8;                // a session ends this long after login regardless
+  std::string history_database_path;        // SQLite file; empty: kept in memory only
+  int login_attempts_per_minute = 5;        // failed logins allowed per login and per address
+  bool secure_cookie = false;  // mark the session cookie Secure (TLS in front of the gateway)
+  std::vector<std::string> partner_object_classes = {"scopegatePartner"};  // for new partners
+};
+
 struct config {
   listen_config listen;
   ldap_config ldap;
@@ -194,6 +207,7 @@ struct config {
   reveal_config reveal;
   smtp_config smtp;
   log_config log;
+  admin_config admin;
 };
 
 [[nodiscard]] const char* to_string(access_mode mode);

@@ -133,7 +133,14 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   // Canonical path: decoded segments. Anything ambiguous (empty, dot or slash-containing
   // segments, NUL) is refused so routing and authorization can never disagree.
   std::vector<std::string> segs;
-  for (auto seg : ctx.url.segments()) {
+  auto all = ctx.url.segments();
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    auto seg = *it;
+    // "/admin/" (the dashboard's index) is the one path that may end in an empty segment.
+    if (seg.empty() && segs.size() == 1 && segs[0] == "admin" && std::next(it) == all.end()) {
+      segs.emplace_back();
+      break;
+    }
     if (seg.empty() || seg == "." || seg == ".." ||
         seg.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
       ctx.decision = "deny";
@@ -169,6 +176,20 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
     response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = render_metrics();
+    co_return res;
+  }
+  // Reveal administration, ahead of the dashboard router (see admin_gate).
+  if (reveal_admin_api::handles(segs)) {
+    ctx.which = route::admin_reveals;
+    if (auto refused = co_await admin_gate(req, conn, ctx)) co_return std::move(*refused);
+    std::string admin = ctx.who->login;
+    co_return co_await p_.reveal_admin.handle(req, segs, ctx.url, std::move(admin));
+  }
+  if (!segs.empty() && segs[0] == "admin" && p_.admin) {
+    ctx.which = route::admin;
+    ctx.via = "session";
+    auto res = co_await p_.admin->handle(req, conn, std::move(segs), ctx.url, ctx.agent);
+    if (res.result_int() >= 400) ctx.decision = res.result_int() >= 500 ? "error" : "deny";
     co_return res;
   }
   if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {
@@ -222,12 +243,6 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
       if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
       co_return co_await customer_ids(ctx);
     }
-  }
-  if (reveal_admin_api::handles(segs)) {
-    ctx.which = route::admin_reveals;
-    if (auto refused = co_await admin_gate(req, conn, ctx)) co_return std::move(*refused);
-    std::string admin = ctx.who->login;
-    co_return co_await p_.reveal_admin.handle(req, segs, ctx.url, std::move(admin));
   }
   ctx.decision = "deny";
   co_return problem(http::status::not_found, "not-found", "no such resource");

@@ -6,6 +6,7 @@
 #include <boost/url/url_view.hpp>
 #include <memory>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -34,6 +35,7 @@ struct api_parts {
   policy::reveal_ledger& ledger;
   policy::alert_mailer* mailer;  // null: no limit alerts configured
   class reveal_admin_api& reveal_admin;
+  admin_api* admin = nullptr;  // /admin (dashboard); 404 when null
 };
 
 class api {

@@ -34,6 +34,8 @@ std::string_view to_string(route r) {
       return "readyz";
     case route::metrics:
       return "metrics";
+    case route::admin:
+      return "admin";
     case route::not_found:
     case route::count_:
       break;

@@ -27,6 +27,7 @@ enum class route : std::uint8_t {
   healthz,
   readyz,
   metrics,
+  admin,  // everything under /admin (dashboard and admin API)
   not_found,
   count_
 };

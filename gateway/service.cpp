@@ -10,6 +10,7 @@
 #include <csignal>
 #include <thread>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/reveal_admin_api.hpp"
@@ -50,6 +51,15 @@ struct service::parts {
         customers(directory),
         store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
+        mappings(directory, cfg.admin.partner_object_classes),
+        sessions(cfg.admin),
+        history(cfg.admin.history_database_path),
+        admin({cfg, directory, scopes, mappings, sessions, history,
+               [this] {
+                 // A mapping changed: agents see it on their next request.
+                 scopes.invalidate_all();
+                 auth.forget_agents();
+               }}),
         clock(clk ? std::move(clk) : std::make_shared<policy::system_clock>()),
         contacts(cfg),
         masker(cfg),
@@ -57,7 +67,7 @@ struct service::parts {
         mailer(make_mailer(cfg, ledger)),
         reveal_admin(cfg, directory, ledger),
         api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, contacts,
-             masker, ledger, mailer.get(), reveal_admin}),
+             masker, ledger, mailer.get(), reveal_admin, &admin}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
@@ -90,6 +100,10 @@ struct service::parts {
   mapping::ldap_customer_source customers;
   mapping::customer_store store;
   authenticator auth;
+  mapping::mapping_store mappings;
+  admin_sessions sessions;
+  admin_history history;
+  admin_api admin;
   gateway::metrics metrics;
   std::shared_ptr<const policy::clock> clock;
   policy::contact_policy contacts;
@@ -174,6 +188,10 @@ mapping::scope_resolver& service::scopes() {
 }
 policy::reveal_ledger& service::ledger() {
   return parts_->ledger;
+}
+
+admin_sessions& service::admin() {
+  return parts_->sessions;
 }
 
 void service::invalidate_caches() {

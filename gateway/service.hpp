@@ -22,6 +22,8 @@ class reveal_ledger;
 
 namespace scopegate::gateway {
 
+class admin_sessions;
+
 class service {
  public:
   // `clock` drives reveal days and retention; the system clock when null. Throws on a
@@ -46,6 +48,8 @@ class service {
   [[nodiscard]] policy::reveal_ledger& ledger();
   // Drops cached scopes and agent entries (a mapping changed).
   void invalidate_caches();
+  // Dashboard sessions (tests move their clock to check expiry).
+  [[nodiscard]] admin_sessions& admin();
 
  private:
   struct parts;

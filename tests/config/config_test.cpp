@@ -885,6 +885,56 @@ TEST_CASE("contact protection errors") {
   CHECK(error_of(kMinimal + "agents2: {}\n").message().find("unknown key") != std::string::npos);
 }
 
+TEST_CASE("admin section: defaults, values and validation") {
+  SUBCASE("defaults") {
+    auto c = parse_config(kMinimal);
+    CHECK(c.admin.group_dns.empty());
+    CHECK(c.admin.member_attribute == "member");
+    CHECK(c.admin.session_idle_minutes == 30);
+    CHECK(c.admin.session_max_hours == 8);
+    CHECK(c.admin.history_database_path.empty());
+    CHECK(c.admin.login_attempts_per_minute == 5);
+    CHECK_FALSE(c.admin.secure_cookie);
+    CHECK(c.admin.partner_object_classes == std::vector<std::string>{"scopegatePartner"});
+  }
+  SUBCASE("values") {
+    auto c = parse_config(kMinimal + R"(admin:
+  group_dns: ["cn=admins,ou=groups,dc=example,dc=com", "cn=leads,dc=example,dc=com"]
+  member_attribute: uniqueMember
+  session_idle_minutes: 10
+  session_max_hours: 2
+  history_database_path: /tmp/h.sqlite
+  login_attempts_per_minute: 3
+  secure_cookie: true
+  partner_object_classes: [groupOfNames, extensibleObject]
+)");
+    CHECK(c.admin.group_dns.size() == 2);
+    CHECK(c.admin.member_attribute == "uniqueMember");
+    CHECK(c.admin.session_idle_minutes == 10);
+    CHECK(c.admin.session_max_hours == 2);
+    CHECK(c.admin.history_database_path == "/tmp/h.sqlite");
+    CHECK(c.admin.login_attempts_per_minute == 3);
+    CHECK(c.admin.secure_cookie);
+    CHECK(c.admin.partner_object_classes.size() == 2);
+  }
+  SUBCASE("errors") {
+    CHECK(error_of(kMinimal + "admin:\n  group_dns: [not-a-dn]\n").key_path() ==
+          "admin.group_dns[0]");
+    CHECK(error_of(kMinimal + "admin:\n  session_idle_minutes: 0\n").key_path() ==
+          "admin.session_idle_minutes");
+    CHECK(error_of(kMinimal + "admin:\n  login_attempts_per_minute: 0\n").key_path() ==
+          "admin.login_attempts_per_minute");
+    CHECK(error_of(kMinimal + "admin:\n  member_attribute: \"bad attr\"\n").key_path() ==
+          "admin.member_attribute");
+    CHECK(error_of(kMinimal + "admin:\n  session_idle_minutes: 600\n  session_max_hours: 1\n")
+              .key_path() == "admin.session_idle_minutes");
+    CHECK(error_of(kMinimal + "admin:\n  partner_object_classes: []\n").key_path() ==
+          "admin.partner_object_classes");
+    CHECK(error_of(kMinimal + "admin:\n  sesion_max_hours: 3\n").message().find("did you mean") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("access modes, writes and creator scope") {
   auto c = parse_config(
       "access:\n  default_mode: edit\n  group_modes:\n"

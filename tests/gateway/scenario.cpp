@@ -80,7 +80,7 @@ ldap:
   bind_dn: cn=admin,dc=example,dc=com
   bind_password: secret
   pool_size: 2
-  timeout_ms: 2000
+  timeout_ms: 5000
   connect_timeout_ms: 500
   reconnect_max_backoff_ms: 300
 agents:
