@@ -67,7 +67,7 @@ struct service::parts {
         mailer(make_mailer(cfg, ledger)),
         reveal_admin(cfg, directory, ledger),
         api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, contacts,
-             masker, ledger, mailer.get(), reveal_admin, &admin}),
+             masker, ledger, mailer.get(), reveal_admin, &admin, &sessions}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
