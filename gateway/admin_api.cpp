@@ -16,6 +16,7 @@
 #include "gateway/csv.hpp"
 #include "gateway/problem.hpp"
 #include "mapping/mapping_preview.hpp"
+#include "policy/access_mode.hpp"
 
 namespace scopegate::gateway {
 
@@ -337,9 +338,68 @@ std::optional<mapping::link_mode> parse_link_mode(std::string_view s, const conf
   return std::nullopt;
 }
 
-}  // namespace
+// The modification setting (value) or removing (nullopt) the access-mode attribute.
+std::vector<ldap::modification> mode_change(const std::string& attribute,
+                                            const std::optional<std::string>& value) {
+  ldap::modification m;
+  m.attribute = attribute;
+  if (value) {
+    m.op = ldap::modification::kind::replace;
+    m.values.push_back(*value);
+  } else {
+    m.op = ldap::modification::kind::remove;
+  }
+  std::vector<ldap::modification> out;
+  out.push_back(std::move(m));
+  return out;
+}
 
-// ---------------------------------------------------------------------------------------
+json::object mode_json(const std::string& login, const policy::access_decision& d,
+                       std::string_view attribute_value) {
+  json::object o;
+  o["agent"] = login;
+  o["mode"] = config::to_string(d.mode);
+  o["source"] = d.source;
+  if (attribute_value.empty())
+    o["attribute_value"] = nullptr;
+  else
+    o["attribute_value"] = attribute_value;
+  return o;
+}
+
+json::object mode_state(const std::string& login, std::string_view value) {
+  json::object o;
+  o["agent"] = login;
+  if (value.empty())
+    o["attribute_value"] = nullptr;
+  else
+    o["attribute_value"] = value;
+  return o;
+}
+
+json::object settings_json(const config::config& cfg, bool see_all) {
+  json::object o;
+  o["fieldworkers_see_all_customers"] = see_all;
+  o["default_mode"] = config::to_string(cfg.access.default_mode);
+  json::array groups;
+  for (const auto& g : cfg.access.group_modes) {
+    json::object item;
+    item["group"] = g.group_dn;
+    item["mode"] = config::to_string(g.mode);
+    groups.push_back(std::move(item));
+  }
+  o["group_modes"] = std::move(groups);
+  o["access_mode_attribute"] = cfg.agents.access_mode_attribute;
+  return o;
+}
+
+json::object switch_state(bool on) {
+  json::object o;
+  o["fieldworkers_see_all_customers"] = on;
+  return o;
+}
+
+}  // namespace
 
 struct admin_api::call {
   request& req;
@@ -462,12 +522,21 @@ net::awaitable<response> admin_api::route(call& c) {
       std::string partner_id = string_member(*body, "partner_id");
       co_return co_await agent_link(c, std::move(login), std::move(partner_id), true);
     }
+    if (n == 6 && s[5] == "mode") {
+      if (!get && method != http::verb::put) co_return method_not_allowed("GET, PUT");
+      std::string login = s[4];
+      co_return co_await agent_mode(c, std::move(login));
+    }
     if (n == 7 && s[5] == "partners") {
       if (!del) co_return method_not_allowed("DELETE");
       std::string login = s[4];
       std::string partner_id = s[6];
       co_return co_await agent_link(c, std::move(login), std::move(partner_id), false);
     }
+  }
+  if (n == 4 && r == "settings") {
+    if (get || method == http::verb::put) co_return co_await settings(c);
+    co_return method_not_allowed("GET, PUT");
   }
   if (n == 4 && r == "explain") {
     if (get) co_return co_await explain(c);
@@ -929,6 +998,113 @@ net::awaitable<response> admin_api::agent_link(call& c, std::string login, std::
 }
 
 // ---------------------------------------------------------------------------------------
+// Access modes and settings
+
+net::awaitable<result<void>> admin_api::write_mode(std::string dn, bool present,
+                                                   std::optional<std::string> value) {
+  // Removing an attribute that is not there is an LDAP error; there is nothing to do.
+  if (!value && !present) {
+    ldap::result<void> nothing;
+    co_return nothing;
+  }
+  auto changes = mode_change(p_.cfg.agents.access_mode_attribute, value);
+  co_return co_await p_.directory.ldap().modify(std::move(dn), std::move(changes));
+}
+
+net::awaitable<response> admin_api::agent_mode(call& c, std::string login) {
+  auto canonical = canonical_login(login, p_.cfg.auth.login_case);
+  if (!canonical) co_return problem(http::status::not_found, "agent-not-found", "no such agent");
+  std::optional<std::string> new_value;
+  bool writing = c.req.method() == http::verb::put;
+  if (writing) {
+    std::optional<response> refused;
+    auto body = json_body(c.req, refused);
+    if (!body) co_return std::move(*refused);
+    for (const auto& kv : *body)
+      if (kv.key() != "mode")
+        co_return problem(http::status::bad_request, "invalid-mode",
+                          "unknown member '" + std::string(kv.key().substr(0, 64)) + "'");
+    auto it = body->find("mode");
+    if (it == body->end())
+      co_return problem(http::status::bad_request, "invalid-mode",
+                        "mode is required: an access mode, or null to inherit");
+    if (!it->value().is_null()) {
+      if (!it->value().is_string() || !config::parse_access_mode(it->value().as_string()))
+        co_return problem(http::status::bad_request, "invalid-mode",
+                          "mode must be full, edit, edit_import, edit_export, view_only, hidden "
+                          "or null");
+      new_value = std::string(it->value().as_string());
+    }
+  }
+  std::string l = *canonical;
+  auto found = co_await p_.directory.find_agent(std::move(l));
+  if (!found) {
+    spdlog::warn("admin: agent lookup failed: {}", found.error().message);
+    co_return unavailable();
+  }
+  if (!*found) co_return problem(http::status::not_found, "agent-not-found", "no such agent");
+  mapping::agent agent = std::move(**found);
+  const auto& attribute = p_.cfg.agents.access_mode_attribute;
+  if (writing) {
+    std::string before(agent.entry.first(attribute));
+    std::string dn = agent.dn;
+    auto written = co_await write_mode(std::move(dn), !before.empty(), new_value);
+    if (!written) {
+      spdlog::warn("admin: writing the access mode of {} failed: {}", *canonical,
+                   written.error().message);
+      co_return unavailable();
+    }
+    p_.invalidate_caches();
+    history_entry e;
+    e.actor = c.who.login;
+    e.action = "agent.mode";
+    e.summary = "access mode of agent " + *canonical + ": " +
+                (before.empty() ? std::string("inherited") : before) + " → " +
+                (new_value ? *new_value : std::string("inherited"));
+    e.before_json = json::serialize(mode_state(*canonical, before));
+    e.after_json = json::serialize(mode_state(*canonical, new_value ? *new_value : ""));
+    p_.history.record(std::move(e));
+    spdlog::info("access mode of agent {} set to {} by {}", *canonical,
+                 new_value ? *new_value : "inherited", c.who.login);
+    std::string again = *canonical;
+    auto reread = co_await p_.directory.find_agent(std::move(again));
+    if (!reread || !*reread) co_return unavailable();
+    agent = std::move(**reread);
+  }
+  auto scope = co_await p_.scopes.resolve_uncached(agent);
+  if (!scope) co_return unavailable();
+  auto decision = policy::decide_access_mode(p_.cfg, agent, **scope);
+  co_return json_response(mode_json(*canonical, decision, agent.entry.first(attribute)));
+}
+
+net::awaitable<response> admin_api::settings(call& c) {
+  if (c.req.method() == http::verb::put) {
+    std::optional<response> refused;
+    auto body = json_body(c.req, refused);
+    if (!body) co_return std::move(*refused);
+    auto it = body->find("fieldworkers_see_all_customers");
+    if (it == body->end() || !it->value().is_bool() || body->size() != 1)
+      co_return problem(http::status::bad_request, "invalid-setting",
+                        "send {\"fieldworkers_see_all_customers\": true or false}");
+    bool on = it->value().as_bool();
+    bool before = p_.scopes.fieldworkers_see_all();
+    p_.scopes.set_fieldworkers_see_all(on);
+    p_.history.set_setting("fieldworkers_see_all_customers", on ? "true" : "false");
+    p_.invalidate_caches();
+    history_entry e;
+    e.actor = c.who.login;
+    e.action = "settings.fieldworkers";
+    e.summary = std::string("fieldworkers see all customers: ") + (before ? "on" : "off") + " → " +
+                (on ? "on" : "off");
+    e.before_json = json::serialize(switch_state(before));
+    e.after_json = json::serialize(switch_state(on));
+    p_.history.record(std::move(e));
+    spdlog::info("fieldworkers_see_all_customers set to {} by {}", on, c.who.login);
+  }
+  co_return json_response(settings_json(p_.cfg, p_.scopes.fieldworkers_see_all()));
+}
+
+// ---------------------------------------------------------------------------------------
 // Explain and preview
 
 net::awaitable<response> admin_api::explain(call& c) {
@@ -1181,6 +1357,37 @@ net::awaitable<response> admin_api::history_revert(call& c, std::int64_t id) {
                   (relink ? "assigned agent " : "removed agent ") + agent +
                   (relink ? " to " : " from ") + pid;
     out.before_json = entry->after_json;
+    out.after_json = entry->before_json;
+  } else if (entry->action == "agent.mode") {
+    auto agent_login = json_string(before, "agent");
+    std::optional<std::string> value;
+    if (before.is_object() && before.as_object().contains("attribute_value") &&
+        before.as_object().at("attribute_value").is_string())
+      value = json_string(before, "attribute_value");
+    std::string l = agent_login;
+    auto found = co_await p_.directory.find_agent(std::move(l));
+    if (!found) co_return unavailable();
+    if (!*found) co_return problem(http::status::not_found, "agent-not-found", "no such agent");
+    std::string now((*found)->entry.first(p_.cfg.agents.access_mode_attribute));
+    std::string dn = (*found)->dn;
+    auto written = co_await write_mode(std::move(dn), !now.empty(), value);
+    if (!written) co_return unavailable();
+    out.action = "agent.mode";
+    out.summary = "reverted #" + std::to_string(id) + ": access mode of agent " + agent_login +
+                  " → " + (value ? *value : std::string("inherited"));
+    out.before_json = json::serialize(mode_state(agent_login, now));
+    out.after_json = entry->before_json;
+  } else if (entry->action == "settings.fieldworkers") {
+    bool on = before.is_object() && before.as_object().contains("fieldworkers_see_all_customers") &&
+              before.as_object().at("fieldworkers_see_all_customers").is_bool() &&
+              before.as_object().at("fieldworkers_see_all_customers").as_bool();
+    bool was = p_.scopes.fieldworkers_see_all();
+    p_.scopes.set_fieldworkers_see_all(on);
+    p_.history.set_setting("fieldworkers_see_all_customers", on ? "true" : "false");
+    out.action = "settings.fieldworkers";
+    out.summary = "reverted #" + std::to_string(id) + ": fieldworkers see all customers → " +
+                  (on ? "on" : "off");
+    out.before_json = json::serialize(switch_state(was));
     out.after_json = entry->before_json;
   } else {
     co_return problem(http::status::conflict, "revert-impossible",

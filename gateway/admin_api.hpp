@@ -1,6 +1,7 @@
 // The mapping dashboard over HTTP: everything under /admin. Serves the embedded UI
 // (admin-ui/) and the JSON admin API /admin/api/v1 (session, partners, customer IDs, agents,
-// explain, preview, history with revert, CSV import/export). Errors are problem+json.
+// explain, preview, history with revert, CSV import/export, agents' access modes and the
+// runtime settings). Errors are problem+json.
 //
 // Every API handler first calls require_admin() (gateway/admin_session.hpp); every write
 // goes to LDAP through mapping::mapping_store as the service account, is recorded in the
@@ -56,6 +57,10 @@ class admin_api {
   net::awaitable<response> agents_list(call& c);
   net::awaitable<response> agent_link(call& c, std::string login, std::string partner_id,
                                       bool linked);
+  net::awaitable<response> agent_mode(call& c, std::string login);
+  net::awaitable<response> settings(call& c);
+  net::awaitable<ldap::result<void>> write_mode(std::string dn, bool present,
+                                                std::optional<std::string> value);
   net::awaitable<response> explain(call& c);
   net::awaitable<response> preview(call& c);
   net::awaitable<response> history_list(call& c);

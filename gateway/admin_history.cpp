@@ -69,7 +69,8 @@ admin_history::admin_history(const std::string& path) {
       " before_json TEXT NOT NULL, after_json TEXT NOT NULL, reverts INTEGER NOT NULL DEFAULT 0,"
       " reverted_by INTEGER NOT NULL DEFAULT 0);"
       "CREATE INDEX IF NOT EXISTS admin_history_partner ON admin_history(partner_id, id);"
-      "CREATE INDEX IF NOT EXISTS admin_history_actor ON admin_history(actor, id);";
+      "CREATE INDEX IF NOT EXISTS admin_history_actor ON admin_history(actor, id);"
+      "CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);";
   char* err = nullptr;
   if (sqlite3_exec(db_, schema, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
@@ -148,6 +149,34 @@ void admin_history::mark_reverted(std::int64_t id, std::int64_t by) {
   sqlite3_bind_int64(s.get(), 2, id);
   if (sqlite3_step(s.get()) != SQLITE_DONE)
     spdlog::error("history: cannot mark entry {} reverted: {}", id, sqlite3_errmsg(db_));
+}
+
+std::optional<std::string> admin_history::setting(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  try {
+    auto s = prepare(db_, "SELECT value FROM settings WHERE key = ?");
+    bind_text(s.get(), 1, key);
+    if (sqlite3_step(s.get()) == SQLITE_ROW) return column_text(s.get(), 0);
+  } catch (const std::exception& ex) {
+    spdlog::error("{}", ex.what());
+  }
+  return std::nullopt;
+}
+
+bool admin_history::set_setting(const std::string& key, const std::string& value) {
+  std::lock_guard lock(mutex_);
+  try {
+    auto s = prepare(db_,
+                     "INSERT INTO settings (key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    bind_text(s.get(), 1, key);
+    bind_text(s.get(), 2, value);
+    if (sqlite3_step(s.get()) == SQLITE_DONE) return true;
+    spdlog::error("history: cannot store setting {}: {}", key, sqlite3_errmsg(db_));
+  } catch (const std::exception& ex) {
+    spdlog::error("{}", ex.what());
+  }
+  return false;
 }
 
 }  // namespace scopegate::gateway

@@ -4,6 +4,8 @@
 //   admin_history history(cfg.admin.history_database_path);   // "" = in memory
 //   auto id = history.record({.actor = "owner", .action = "partner.rename", ...});
 //
+// Also keeps the dashboard's runtime settings (table `settings`), read at start-up.
+//
 // One connection guarded by a mutex: SQLite wants exactly one writer. Thread-safe.
 #pragma once
 
@@ -53,6 +55,10 @@ class admin_history {
   [[nodiscard]] std::vector<history_entry> list(const history_filter& f);
   [[nodiscard]] std::optional<history_entry> get(std::int64_t id);
   void mark_reverted(std::int64_t id, std::int64_t by);
+
+  // Runtime settings changed in the dashboard (key -> value), kept across restarts.
+  [[nodiscard]] std::optional<std::string> setting(const std::string& key);
+  bool set_setting(const std::string& key, const std::string& value);
 
  private:
   std::mutex mutex_;

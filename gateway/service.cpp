@@ -71,7 +71,11 @@ struct service::parts {
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
-        purge_timer(io) {}
+        purge_timer(io) {
+    // A runtime setting changed in the dashboard outlives restarts.
+    if (auto v = history.setting("fieldworkers_see_all_customers"))
+      scopes.set_fieldworkers_see_all(*v == "true");
+  }
 
   // Deletes expired ledger rows every reveal.purge_interval_seconds.
   void schedule_purge() {
