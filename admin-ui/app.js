@@ -119,19 +119,22 @@ function route() {
   if ($('app-view').hidden) return;
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const page = parts[0] || 'partners';
-  setNav(page === 'partner' ? 'partners' : page);
+  // #/agents/<login>/limits is the deep link of the alert mails.
+  const limitsLink = page === 'agents' && parts[1] && parts[2] === 'limits';
+  setNav(page === 'partner' ? 'partners' : limitsLink ? 'reveal-limits' : page);
   const pages = {
     partners: () => partnersPage(),
     partner: () => partnerPage(parts[1] || ''),
-    agents: () => agentsPage(),
+    agents: () => (limitsLink ? limitsPage(parts[1]) : agentsPage()),
     explain: () => explainPage(),
     history: () => historyPage(),
     import: () => importPage(),
-    'reveal-limits': () => slotPage('Reveal limits'),
-    activity: () => slotPage('Activity'),
+    'reveal-limits': () => limitsPage(parts[1] || ''),
+    activity: () => activityPage(),
+    settings: () => settingsPage(),
   };
   (pages[page] || pages.partners)();
-  document.title = 'scopegate · ' + (page === 'partner' ? parts[1] : page);
+  document.title = 'scopegate · ' + (page === 'partner' ? parts[1] : limitsLink ? 'reveal limits' : page);
 }
 window.addEventListener('hashchange', route);
 
@@ -140,10 +143,6 @@ function debounce(fn, ms) {
   return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
 }
 
-function slotPage(title) {
-  mount('tpl-slot');
-  $('slot-title').textContent = title;
-}
 
 // ------------------------------------------------------------------------------------
 // Partners
@@ -400,9 +399,11 @@ async function agentsPage() {
         el('td', null, ...(tags.length ? tags : [el('span', { class: 'muted', text: 'none' })])),
         el('td', null, el('div', { class: 'assign' }, select, mode,
           el('button', { type: 'button', class: 'small secondary', text: 'Assign',
-            onclick: () => select.value ? link(a.login, select.value, true, mode ? mode.value : '') : show($('agent-error'), 'Choose a partner for ' + a.login + ' first.') }))));
+            onclick: () => select.value ? link(a.login, select.value, true, mode ? mode.value : '') : show($('agent-error'), 'Choose a partner for ' + a.login + ' first.') }))),
+        modeCell(a.login));
     }));
     $('agent-empty').hidden = r.data.items.length > 0;
+    loadModes(r.data.items.map((a) => a.login));
   };
   const link = async (login, pid, linked, mode) => {
     const r = linked
@@ -415,6 +416,258 @@ async function agentsPage() {
   filter.addEventListener('input', debounce(load, 200));
   filter.focus();
   await load();
+}
+
+// Access modes on the agents page: one cell per agent, filled in as the modes arrive.
+const MODES = ['full', 'edit', 'edit_import', 'edit_export', 'view_only', 'hidden'];
+const modeCells = new Map();
+
+function modeCell(login) {
+  const select = el('select', { 'aria-label': 'Access mode for ' + login, disabled: true },
+    el('option', { value: '', text: 'inherit' }),
+    ...MODES.map((m) => el('option', { value: m, text: m })));
+  const effective = el('span', { class: 'muted', text: 'loading…' });
+  const error = el('p', { class: 'error', role: 'alert', hidden: true });
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    const r = await api('PUT', 'agents/' + enc(login) + '/mode', { body: { mode: select.value || null } });
+    select.disabled = false;
+    if (!r.ok) { show(error, problemText(r)); return; }
+    show(error, '');
+    fillMode(login, r.data);
+  });
+  const cell = el('td', { 'data-mode-of': login }, el('div', { class: 'mode-cell' }, select, effective), error);
+  modeCells.set(login, { cell, select, effective, error });
+  return cell;
+}
+
+function fillMode(login, data) {
+  const c = modeCells.get(login);
+  if (!c) return;
+  c.select.value = data.attribute_value && MODES.includes(data.attribute_value) ? data.attribute_value : '';
+  c.select.disabled = false;
+  c.effective.textContent = data.attribute_value ? '= ' + data.mode : '→ ' + data.mode;
+  c.effective.title = data.source;
+  c.cell.dataset.mode = data.mode;
+}
+
+async function loadModes(logins) {
+  for (const k of [...modeCells.keys()]) if (!logins.includes(k)) modeCells.delete(k);
+  const queue = logins.slice();
+  const worker = async () => {
+    while (queue.length) {
+      const login = queue.shift();
+      const r = await api('GET', 'agents/' + enc(login) + '/mode');
+      const c = modeCells.get(login);
+      if (!c || !c.cell.isConnected) continue;
+      if (r.ok) fillMode(login, r.data);
+      else { c.effective.textContent = 'unknown'; show(c.error, problemText(r)); }
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+// ------------------------------------------------------------------------------------
+// Reveal limits
+
+async function limitsPage(initial) {
+  mount('tpl-limits');
+  let current = '';
+  const load = async (login) => {
+    current = login;
+    const r = await api('GET', 'agents/' + enc(login) + '/limit');
+    if (current !== login || !$('lim-result')) return;
+    if (!r.ok) {
+      show($('lim-error'), r.status === 404 ? 'No agent with the login ' + login + '.' : problemText(r));
+      $('lim-result').hidden = true;
+      $('lim-empty').hidden = false;
+      return;
+    }
+    show($('lim-error'), '');
+    const d = r.data;
+    $('lim-empty').hidden = true;
+    $('lim-result').hidden = false;
+    $('lim-head').textContent = d.agent + ' · ' + d.day;
+    const t = d.today;
+    const facts = [
+      ['Revealed today', String(t.used_today)],
+      ['Limit today', String(t.limit)],
+      ['Left today', String(t.left)],
+      ['Limit comes from', t.limit_source],
+      ['Default limit', String(d.default_limit)],
+      ['Agent’s own limit', d.agent_attribute_limit === null ? 'none' : String(d.agent_attribute_limit)],
+      ['Time zone', d.timezone],
+    ];
+    $('lim-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v, 'data-fact': k })]));
+    $('lim-overrides').replaceChildren(...d.overrides.map((o) => {
+      const error = el('p', { class: 'error', role: 'alert', hidden: true });
+      const label = (o.duration === 'today' ? 'Today (' + o.day + ')' : 'Permanent') + ': ' + o.limit + ' per day';
+      return el('li', { 'data-override': o.duration },
+        el('span', null, el('strong', { text: label }), el('br'),
+          el('span', { class: 'muted', text: 'set by ' + o.set_by + ' at ' + new Date(o.set_at).toLocaleString() }), error),
+        el('button', { type: 'button', class: 'small ghost', text: 'Remove', 'aria-label': 'Remove the ' + o.duration + ' override',
+          onclick: async () => {
+            const rr = await api('DELETE', 'agents/' + enc(d.agent) + '/limit?duration=' + o.duration);
+            if (!rr.ok) { show(error, problemText(rr)); return; }
+            show($('lim-set-ok'), 'Removed the ' + o.duration + ' override.');
+            await load(d.agent);
+          } }));
+    }));
+    $('lim-overrides-empty').hidden = d.overrides.length > 0;
+    if (!$('lim-value').value) $('lim-value').value = String(t.limit);
+  };
+  $('lim-search').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const login = $('lim-agent').value.trim();
+    if (!login) { show($('lim-error'), 'Enter an agent login.'); return; }
+    show($('lim-set-ok'), '');
+    $('lim-value').value = '';
+    history.replaceState(null, '', '#/agents/' + enc(login) + '/limits');
+    await load(login);
+  });
+  $('lim-raise').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    show($('lim-set-ok'), '');
+    const raw = $('lim-value').value.trim();
+    const limit = Number(raw);
+    if (!/^\d+$/.test(raw) || limit > 1000000) { show($('lim-set-error'), 'Enter a whole number from 0 to 1000000.'); $('lim-value').focus(); return; }
+    const duration = document.querySelector('input[name="lim-duration"]:checked').value;
+    $('lim-set').disabled = true;
+    const r = await api('PUT', 'agents/' + enc(current) + '/limit', { body: { limit, duration } });
+    $('lim-set').disabled = false;
+    if (!r.ok) { show($('lim-set-error'), problemText(r)); return; }
+    show($('lim-set-error'), '');
+    show($('lim-set-ok'), 'Limit set to ' + limit + (duration === 'today' ? ' for today.' : ' permanently.'));
+    await load(current);
+  });
+  if (initial) {
+    $('lim-agent').value = initial;
+    await load(initial);
+  } else {
+    $('lim-agent').focus();
+  }
+}
+
+// ------------------------------------------------------------------------------------
+// Activity
+
+function activityPage() {
+  mount('tpl-activity');
+  const DAY = /^\d{4}-\d{2}-\d{2}$/;
+  let next = null;
+  let shown = 0;
+  const query = () => {
+    const p = [];
+    for (const [key, id] of [['agent', 'af-agent'], ['customer', 'af-customer'], ['from', 'af-from'], ['to', 'af-to']]) {
+      const v = $(id).value.trim();
+      if (v) p.push(key + '=' + enc(v));
+    }
+    return p;
+  };
+  const row = (it) => el('tr', { 'data-reveal': String(it.id) },
+    el('td', { text: new Date(it.time).toLocaleString(), title: it.time + ' (day ' + it.day + ')' }),
+    el('td', null, el('a', { href: '#/agents/' + enc(it.agent) + '/limits', text: it.agent, title: 'Reveal limit of ' + it.agent })),
+    el('td', null, el('button', { type: 'button', class: 'link-button', text: it.customer_login,
+      title: 'Who revealed ' + it.customer_login + '?', onclick: () => revealers(it.customer_login) }),
+      it.customer_name ? el('div', { class: 'muted', text: it.customer_name }) : null),
+    el('td', { class: 'mono', text: it.customer_id }),
+    el('td', { class: 'mono', text: it.source }));
+  const load = async (more) => {
+    for (const id of ['af-from', 'af-to']) {
+      const v = $(id).value.trim();
+      if (v && !DAY.test(v)) { show($('act-error'), 'Dates are written YYYY-MM-DD.'); $(id).focus(); return; }
+    }
+    const p = query();
+    $('act-export').setAttribute('href', 'api/v1/reveals/export' + (p.length ? '?' + p.join('&') : ''));
+    if (more && next) p.push('before=' + next);
+    p.push('limit=50');
+    const r = await api('GET', 'reveals?' + p.join('&'));
+    if (!$('act-rows')) return;
+    if (!r.ok) { show($('act-error'), problemText(r)); return; }
+    show($('act-error'), '');
+    if (r.data.timezone) $('act-zone').textContent = r.data.timezone;
+    const rows = r.data.items.map(row);
+    if (more) $('act-rows').append(...rows);
+    else { $('act-rows').replaceChildren(...rows); shown = 0; }
+    shown += rows.length;
+    next = r.data.next_before;
+    $('act-more').hidden = !next;
+    $('act-empty').hidden = shown > 0;
+    $('act-count').textContent = shown ? shown + (next ? '+ reveals' : (shown === 1 ? ' reveal' : ' reveals')) : '';
+  };
+  const revealers = async (customer) => {
+    $('rv-customer').value = customer;
+    const r = await api('GET', 'reveals/customers/' + enc(customer));
+    if (!$('rv-rows')) return;
+    if (!r.ok) { show($('rv-error'), problemText(r)); $('rv-table').hidden = true; return; }
+    show($('rv-error'), '');
+    $('rv-rows').replaceChildren(...r.data.revealed_by.map((x) => el('tr', { 'data-revealer': x.agent },
+      el('td', { text: x.agent }), el('td', { text: String(x.times) }),
+      el('td', { text: new Date(x.first).toLocaleString() }), el('td', { text: new Date(x.last).toLocaleString() }))));
+    const none = r.data.revealed_by.length === 0;
+    $('rv-table').hidden = none;
+    show($('rv-empty'), none ? 'Nobody revealed ' + customer + '’s contact details.' : '');
+    $('rv-head').scrollIntoView({ block: 'nearest' });
+  };
+  const notifications = async () => {
+    const status = $('nf-status').value;
+    const r = await api('GET', 'notifications' + (status ? '?status=' + enc(status) : ''));
+    if (!$('nf-rows')) return;
+    if (!r.ok) { show($('nf-error'), problemText(r)); return; }
+    show($('nf-error'), '');
+    $('nf-rows').replaceChildren(...r.data.items.map((n) => el('tr', { class: n.status === 'failed' ? 'failed' : null, 'data-notification': String(n.id) },
+      el('td', { text: new Date(n.created_at).toLocaleString() }),
+      el('td', null, el('a', { href: '#/agents/' + enc(n.agent) + '/limits', text: n.agent })),
+      el('td', { text: n.day }),
+      el('td', { text: n.recipient }),
+      el('td', null, el('span', { class: 'tag ' + n.status, text: n.status === 'failed' ? '⚠ failed' : n.status })),
+      el('td', { class: 'num', text: String(n.attempts) }),
+      el('td', { text: n.last_error || '—' }))));
+    $('nf-empty').hidden = r.data.items.length > 0;
+  };
+  $('act-filter').addEventListener('submit', (ev) => { ev.preventDefault(); load(false); });
+  $('act-reset').addEventListener('click', () => { $('act-filter').reset(); load(false); });
+  $('act-more').addEventListener('click', () => load(true));
+  $('rv-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const c = $('rv-customer').value.trim();
+    if (!c) { show($('rv-error'), 'Enter a customer login.'); return; }
+    revealers(c);
+  });
+  $('nf-status').addEventListener('change', notifications);
+  load(false);
+  notifications();
+}
+
+// ------------------------------------------------------------------------------------
+// Settings
+
+async function settingsPage() {
+  mount('tpl-settings');
+  const box = $('set-fieldworkers');
+  box.disabled = true;
+  const fill = (d) => {
+    box.checked = d.fieldworkers_see_all_customers;
+    box.disabled = false;
+    $('set-attribute').textContent = d.access_mode_attribute;
+    $('set-default').textContent = d.default_mode;
+    $('set-groups').replaceChildren(...d.group_modes.map((g) => el('tr', null, el('td', { class: 'mono', text: g.group }), el('td', { text: g.mode }))));
+    $('set-groups-empty').hidden = d.group_modes.length > 0;
+  };
+  box.addEventListener('change', async () => {
+    box.disabled = true;
+    show($('set-ok'), '');
+    const on = box.checked;
+    const r = await api('PUT', 'settings', { body: { fieldworkers_see_all_customers: on } });
+    if (!r.ok) { box.checked = !on; box.disabled = false; show($('set-error'), problemText(r)); return; }
+    show($('set-error'), '');
+    fill(r.data);
+    show($('set-ok'), on ? 'Fieldworkers now see all customers of their partners.' : 'Fieldworkers now see only the customers they created.');
+  });
+  const r = await api('GET', 'settings');
+  if (!$('set-default')) return;
+  if (!r.ok) { show($('set-error'), problemText(r)); return; }
+  fill(r.data);
 }
 
 // ------------------------------------------------------------------------------------

@@ -1000,8 +1000,8 @@ net::awaitable<response> admin_api::agent_link(call& c, std::string login, std::
 // ---------------------------------------------------------------------------------------
 // Access modes and settings
 
-net::awaitable<result<void>> admin_api::write_mode(std::string dn, bool present,
-                                                   std::optional<std::string> value) {
+net::awaitable<ldap::result<void>> admin_api::write_mode(std::string dn, bool present,
+                                                         std::optional<std::string> value) {
   // Removing an attribute that is not there is an LDAP error; there is nothing to do.
   if (!value && !present) {
     ldap::result<void> nothing;
