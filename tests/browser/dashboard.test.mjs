@@ -169,6 +169,97 @@ try {
   check((await page.locator('#ex-facts').textContent()).includes('zeta'), 'explain names zeta');
   await shot('explain');
 
+  log('an agent reveals a customer through the agent API');
+  const basic = (login) => 'Basic ' + Buffer.from(login + ':' + login + '-pw').toString('base64');
+  const revealed = await fetch(base + '/api/v1/customers/cust000001/reveal',
+    { method: 'POST', headers: { Authorization: basic('agent01') } });
+  check(revealed.status === 200, 'reveal answered ' + revealed.status);
+  const today = new Date().toISOString().slice(0, 10);
+
+  log('activity lists the reveal, filters it, exports it and says who revealed the customer');
+  await page.click('a[data-nav="activity"]');
+  const revealRow = page.locator('#act-rows tr', { hasText: 'cust000001' }).first();
+  await revealRow.waitFor();
+  const revealText = await revealRow.textContent();
+  check(revealText.includes('agent01') && revealText.includes('C00001'), 'row: ' + revealText);
+  check((await revealRow.locator('td').nth(4).textContent()).includes('127.0.0.1'), 'source address shown');
+  await page.fill('#af-agent', 'agent02');
+  await page.click('#act-apply');
+  await page.locator('#act-empty').waitFor();
+  await page.fill('#af-agent', 'agent01');
+  await page.fill('#af-from', today);
+  await page.fill('#af-to', today);
+  await page.press('#af-customer', 'Enter');
+  await revealRow.waitFor();
+  const exportHref = await page.locator('#act-export').getAttribute('href');
+  check(exportHref.includes('agent=agent01') && exportHref.includes('from=' + today), 'export link: ' + exportHref);
+  const csv = await page.evaluate(async (href) => (await fetch(href)).text(), exportHref);
+  check(csv.startsWith('id,time_utc') && csv.includes('cust000001'), 'CSV: ' + csv.slice(0, 200));
+  await revealRow.locator('button', { hasText: 'cust000001' }).click();
+  await page.locator('#rv-rows tr[data-revealer="agent01"]').waitFor();
+  await page.locator('#nf-empty').waitFor();
+  await shot('activity');
+
+  log('reveal limits: the alert-mail deep link, raise today, set and remove overrides');
+  await page.goto(base + '/admin/#/agents/agent01/limits');
+  await page.locator('#lim-head', { hasText: 'agent01' }).waitFor();
+  check(await page.locator('nav a[aria-current="page"]').textContent() === 'Reveal limits', 'nav marks reveal limits');
+  check(await page.locator('dd[data-fact="Revealed today"]').textContent() === '1', 'one reveal today');
+  check(await page.locator('dd[data-fact="Limit today"]').textContent() === '3', 'configured daily limit');
+  await page.fill('#lim-value', '25');
+  await page.check('input[name="lim-duration"][value="today"]');
+  await page.click('#lim-set');
+  await page.locator('#lim-set-ok', { hasText: 'for today' }).waitFor();
+  await page.locator('dd[data-fact="Limit today"]', { hasText: '25' }).waitFor();
+  await page.locator('#lim-overrides li[data-override="today"]').waitFor();
+  await shot('reveal-limits');
+  await page.fill('#lim-value', '40');
+  await page.check('input[name="lim-duration"][value="permanent"]');
+  await page.press('#lim-value', 'Enter');
+  await page.locator('#lim-overrides li[data-override="permanent"]').waitFor();
+  await page.locator('#lim-overrides li[data-override="today"] button').click();
+  await page.locator('#lim-overrides li[data-override="today"]').waitFor({ state: 'detached' });
+  await page.locator('dd[data-fact="Limit today"]', { hasText: '40' }).waitFor();
+  await page.fill('#lim-value', '-5');
+  await page.click('#lim-set');
+  await page.locator('#lim-set-error', { hasText: 'whole number' }).waitFor();
+  await page.fill('#lim-agent', 'nobody-here');
+  await page.press('#lim-agent', 'Enter');
+  await page.locator('#lim-error', { hasText: 'No agent' }).waitFor();
+
+  log('access mode of an agent from the agents page; the agent API follows');
+  const modeOf = async (login) => {
+    const r = await fetch(base + '/api/v1/me', { headers: { Authorization: basic(login) } });
+    return (await r.json()).access.mode;
+  };
+  const before = await modeOf('agent02');
+  await page.click('a[data-nav="agents"]');
+  await page.fill('#agent-filter', 'agent02');
+  const modeCell = page.locator('td[data-mode-of="agent02"]');
+  await page.locator('td[data-mode-of="agent02"][data-mode]').waitFor();
+  check(await modeCell.getAttribute('data-mode') === before, 'the page shows the mode the agent API uses');
+  await modeCell.locator('select').selectOption('edit');
+  await page.locator('td[data-mode-of="agent02"][data-mode="edit"]').waitFor();
+  await eventually(async () => (await modeOf('agent02')) === 'edit', 'agent02 is now edit');
+  await shot('agents-modes');
+  await modeCell.locator('select').selectOption('');
+  await page.locator('td[data-mode-of="agent02"][data-mode="' + before + '"]').waitFor();
+  await eventually(async () => (await modeOf('agent02')) === before, 'agent02 inherits again');
+
+  log('settings: the fieldworkers switch and the group defaults');
+  await page.click('a[data-nav="settings"]');
+  await page.locator('#set-default', { hasText: 'view_only' }).waitFor();
+  await page.locator('#set-groups-empty').waitFor();
+  check(!(await page.locator('#set-fieldworkers').isChecked()), 'off by configuration');
+  await page.check('#set-fieldworkers');
+  await page.locator('#set-ok', { hasText: 'all customers' }).waitFor();
+  await shot('settings');
+  await page.uncheck('#set-fieldworkers');
+  await page.locator('#set-ok', { hasText: 'only the customers they created' }).waitFor();
+  await page.click('a[data-nav="history"]');
+  await page.locator('#history-rows tr', { hasText: 'fieldworkers see all customers' }).first().waitFor();
+  await page.locator('#history-rows tr', { hasText: 'access mode of agent agent02' }).first().waitFor();
+
   log('a write without the CSRF token is refused');
   const csrf = await page.evaluate(async () => {
     const r = await fetch('api/v1/partners', { method: 'POST', headers: { 'Content-Type': 'application/json' },
