@@ -374,11 +374,13 @@ async function agentsPage() {
   const partnersR = await api('GET', 'partners?limit=500');
   const partnerIds = partnersR.ok ? partnersR.data.items.map((p) => p.id) : [];
   const filter = $('agent-filter');
+  let latest = 0;
   const load = async () => {
     const q = filter.value.trim();
+    const mine = ++latest;
     const r = await api('GET', 'agents?limit=200' + (q ? '&q=' + enc(q) : ''));
     const rows = $('agent-rows');
-    if (!rows) return;
+    if (!rows || mine !== latest) return;  // a newer search answers instead
     if (!r.ok) { show($('agent-error'), problemText(r)); return; }
     rows.replaceChildren(...r.data.items.map((a) => {
       const tags = a.partner_ids.map((pid) => {

@@ -105,7 +105,7 @@ try {
   await page.fill('#agent-filter', 'agent20');
   const row = page.locator('tr[data-agent="agent20"]');
   await row.waitFor();
-  await page.locator('tr[data-agent="agent1"]').waitFor({ state: 'detached' }).catch(() => {});
+  await page.locator('tr[data-agent="agent01"]').waitFor({ state: 'detached' });
   await row.locator('select').first().selectOption('zeta');
   await row.locator('button', { hasText: 'Assign' }).click();
   await page.locator('tr[data-agent="agent20"] .tag.partner', { hasText: 'zeta' }).waitFor();
@@ -235,6 +235,7 @@ try {
   const before = await modeOf('agent02');
   await page.click('a[data-nav="agents"]');
   await page.fill('#agent-filter', 'agent02');
+  await page.locator('tr[data-agent="agent01"]').waitFor({ state: 'detached' });
   const modeCell = page.locator('td[data-mode-of="agent02"]');
   await page.locator('td[data-mode-of="agent02"][data-mode]').waitFor();
   check(await modeCell.getAttribute('data-mode') === before, 'the page shows the mode the agent API uses');
