@@ -219,6 +219,14 @@ ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, s
   return nullptr;
 }
 
+}  // namespace
+
+LDAP* detail::open_service_connection(const config::ldap_config& cfg, std::string& err) {
+  return open_connection(cfg, true, err).release();
+}
+
+namespace {
+
 // ---------------------------------------------------------------------------------------
 // Operations and connections
 
