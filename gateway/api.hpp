@@ -9,6 +9,8 @@
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
 #include "mapping/customer_source.hpp"
+#include "mapping/directory_index.hpp"
+#include "mapping/memory_customer_source.hpp"
 #include "mapping/scope_resolver.hpp"
 
 namespace scopegate::gateway {
@@ -21,6 +23,9 @@ struct api_parts {
   mapping::customer_source& customers;
   authenticator& auth;
   gateway::metrics& metrics;
+  // For /metrics: which backend answered, and the index state (null without an index).
+  const mapping::routing_customer_source* routing;
+  const mapping::directory_index* index;
 };
 
 class api {

@@ -9,6 +9,8 @@
 
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
+#include "mapping/directory_index.hpp"
+#include "mapping/memory_customer_source.hpp"
 
 namespace scopegate::gateway {
 
@@ -21,10 +23,13 @@ struct service::parts {
         io(threads),
         ldap(io.get_executor(), cfg.ldap),
         directory(ldap, cfg),
+        index(cfg.customers.index == config::customer_index::memory
+                  ? std::make_unique<mapping::directory_index>(cfg)
+                  : nullptr),
         scopes(directory),
-        customers(directory),
+        customers(directory, index.get()),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics}),
+        api({cfg, ldap, directory, scopes, customers, auth, metrics, &customers, index.get()}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -34,8 +39,9 @@ struct service::parts {
   net::io_context io;
   ldap::client ldap;
   mapping::directory directory;
+  std::unique_ptr<mapping::directory_index> index;  // null with customers.index: ldap
   mapping::scope_resolver scopes;
-  mapping::ldap_customer_source customers;
+  mapping::routing_customer_source customers;
   authenticator auth;
   gateway::metrics metrics;
   gateway::api api;
@@ -58,6 +64,16 @@ void service::start() {
   // not the end of the process.
   std::signal(SIGPIPE, SIG_IGN);
   parts_->ldap.start();
+  if (auto* index = parts_->index.get()) {
+    auto* p = parts_.get();
+    p->scopes.use_index(index);
+    // A mapping change seen by the sync drops cached scopes and agents at once.
+    index->on_mapping_change([p] {
+      p->scopes.invalidate_all();
+      p->auth.forget_agents();
+    });
+    index->start();
+  }
   parts_->server.start();
   spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
                parts_->cfg.listen.address, port(), parts_->threads, parts_->cfg.ldap.uris.front());
@@ -86,6 +102,7 @@ void service::shutdown() {
     spdlog::info("shutting down: draining {} connection(s)", p->server.open_connections());
     p->server.stop([p] {
       spdlog::info("drained; closing LDAP connections");
+      if (p->index) p->index->stop();
       p->ldap.stop();
       p->io.stop();
     });
