@@ -283,3 +283,27 @@ TEST_CASE("planner: big scopes walk the login order, small ones use postings, te
   CHECK(page.items.front().login == "u100000");
   CHECK(page.items.back().login == "u100900");
 }
+
+TEST_CASE("staleness: a broken sync keeps the index usable for the configured time only") {
+  std::mt19937 rng(3);
+  world w = make_world(rng, 50, 5);
+  slapd server(w.ldif);
+  auto cfg = index_config(server);
+  cfg.customers.index_max_staleness_seconds = 2;
+  directory_index index(cfg);
+  CHECK_FALSE(index.usable());  // nothing loaded yet
+  index.start();
+  REQUIRE(wait_until([&] { return index.usable(); }));
+  CHECK(index.customers()->by_login.size() == 50);
+
+  server.stop();
+  REQUIRE(wait_until([&] { return !index.in_sync(); }, std::chrono::seconds(2)));
+  auto broken_at = std::chrono::steady_clock::now();
+  CHECK(index.usable());  // within the allowed staleness
+  REQUIRE(wait_until([&] { return !index.usable(); }, std::chrono::seconds(5)));
+  CHECK(std::chrono::steady_clock::now() - broken_at >= std::chrono::milliseconds(1500));
+
+  server.start();
+  REQUIRE(wait_until([&] { return index.usable() && index.in_sync(); }));
+  CHECK(index.stats().customer_rebuilds >= 2);  // the resync rebuilt the snapshot
+}
