@@ -607,11 +607,16 @@ void parse_ldap(const parser& p, const value& v, ldap_config& c) {
 }
 
 void parse_agents(const parser& p, const value& v, agents_config& c) {
-  section s(p, v, {"base_dn", "filter", "login_attribute", "partner_attribute"});
+  section s(p, v,
+            {"base_dn", "filter", "login_attribute", "partner_attribute", "access_mode_attribute",
+             "contact_visibility_attribute"});
   c.base_dn = p.dn(s.require("base_dn"));
   if (auto f = s.get("filter")) c.filter = p.filter(*f);
   if (auto a = s.get("login_attribute")) c.login_attribute = p.attribute(*a);
   if (auto a = s.get_set("partner_attribute")) c.partner_attribute = p.attribute(*a);
+  if (auto a = s.get("access_mode_attribute")) c.access_mode_attribute = p.attribute(*a);
+  if (auto a = s.get("contact_visibility_attribute"))
+    c.contact_visibility_attribute = p.attribute(*a);
 }
 
 void parse_partners(const parser& p, const value& v, partners_config& c) {
@@ -629,7 +634,8 @@ void parse_partners(const parser& p, const value& v, partners_config& c) {
 void parse_customers(const parser& p, const value& v, customers_config& c) {
   section s(p, v,
             {"base_dn", "filter", "login_attribute", "customer_id_attribute", "search_attributes",
-             "fields", "max_results", "index", "index_max_staleness_seconds"});
+             "fields", "max_results", "index", "index_max_staleness_seconds", "owner_attribute",
+             "editable_fields", "object_classes"});
   c.base_dn = p.dn(s.require("base_dn"));
   if (auto f = s.get("filter")) c.filter = p.filter(*f);
   if (auto a = s.get("login_attribute")) c.login_attribute = p.attribute(*a);
@@ -662,12 +668,30 @@ void parse_customers(const parser& p, const value& v, customers_config& c) {
     c.index =
         p.one_of(*i, {"memory", "ldap"}) == "ldap" ? customer_index::ldap : customer_index::memory;
   set_int(p, s, "index_max_staleness_seconds", c.index_max_staleness_seconds, 0, 86'400);
+  if (auto a = s.get("owner_attribute")) c.owner_attribute = p.attribute(*a);
+  if (auto e = s.get("editable_fields")) {
+    c.editable_fields.clear();
+    for (const auto& item : p.list(*e)) {
+      auto name = p.non_empty(item, "a field name from customers.fields");
+      if (std::none_of(c.fields.begin(), c.fields.end(),
+                       [&](const customer_field& f) { return f.name == name; }))
+        p.fail(item, "no field " + quote(name) + " in customers.fields");
+      if (name == "login") p.fail(item, "the login cannot be edited (it names the entry)");
+      c.editable_fields.push_back(name);
+    }
+  }
+  if (auto o = s.get("object_classes")) {
+    c.object_classes.clear();
+    for (const auto& item : p.list(*o))
+      c.object_classes.push_back(p.attribute(item));
+    if (c.object_classes.empty()) p.fail(*o, "at least one object class is needed");
+  }
 }
 
 void parse_scope(const parser& p, const value& v, scope_config& c) {
   section s(p, v,
             {"unassigned_agents", "bypass_groups", "group_member_attribute", "cache_ttl_seconds",
-             "cache_max_entries"});
+             "cache_max_entries", "creator_only_groups", "fieldworkers_see_all_customers"});
   if (auto u = s.get("unassigned_agents"))
     c.unassigned_agents =
         p.one_of(*u, {"deny", "all"}) == "all" ? unassigned_policy::all : unassigned_policy::deny;
@@ -679,6 +703,30 @@ void parse_scope(const parser& p, const value& v, scope_config& c) {
   if (auto a = s.get("group_member_attribute")) c.group_member_attribute = p.attribute(*a);
   set_int(p, s, "cache_ttl_seconds", c.cache_ttl_seconds, 0, kMaxInt);
   set_int(p, s, "cache_max_entries", c.cache_max_entries, 1, kMaxSize);
+  if (auto g = s.get("creator_only_groups")) {
+    c.creator_only_groups.clear();
+    for (const auto& item : p.list(*g))
+      c.creator_only_groups.push_back(p.dn(item));
+  }
+  if (auto f = s.get("fieldworkers_see_all_customers"))
+    c.fieldworkers_see_all_customers = p.boolean(*f);
+}
+
+access_mode mode_of(const parser& p, const value& v) {
+  return *parse_access_mode(
+      p.one_of(v, {"full", "edit", "edit_import", "edit_export", "view_only", "hidden"}));
+}
+
+void parse_access(const parser& p, const value& v, access_config& c) {
+  section s(p, v, {"default_mode", "group_modes"});
+  if (auto d = s.get("default_mode")) c.default_mode = mode_of(p, *d);
+  if (auto g = s.get("group_modes")) {
+    c.group_modes.clear();
+    for (const auto& item : p.list(*g)) {
+      section gs(p, item, {"group", "mode"});
+      c.group_modes.push_back({p.dn(gs.require("group")), mode_of(p, gs.require("mode"))});
+    }
+  }
 }
 
 void parse_auth(const parser& p, const value& v, auth_config& c) {
@@ -748,8 +796,9 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
 
   config c;
   try {
-    section top(p, {root, "", line_of(root, 0)},
-                {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "log"});
+    section top(
+        p, {root, "", line_of(root, 0)},
+        {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "access", "log"});
     parse_listen(p, top.sub("listen"), c.listen);
     parse_ldap(p, top.sub("ldap"), c.ldap);
     parse_agents(p, top.sub("agents"), c.agents);
@@ -757,6 +806,7 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
     parse_customers(p, top.sub("customers"), c.customers);
     parse_scope(p, top.sub("scope"), c.scope);
     parse_auth(p, top.sub("auth"), c.auth);
+    parse_access(p, top.sub("access"), c.access);
     parse_log(p, top.sub("log"), c.log);
     if (!c.agents.partner_attribute && !c.partners.member_attribute)
       p.fail("agents.partner_attribute", top.key_line("agents"),
@@ -831,6 +881,31 @@ std::string describe(const config& c) {
     << "\n";
   o << "log: " << c.log.level << ", access log " << (c.log.access_log ? "on" : "off") << "\n";
   return o.str();
+}
+
+const char* to_string(access_mode mode) {
+  switch (mode) {
+    case access_mode::full:
+      return "full";
+    case access_mode::edit:
+      return "edit";
+    case access_mode::edit_import:
+      return "edit_import";
+    case access_mode::edit_export:
+      return "edit_export";
+    case access_mode::view_only:
+      return "view_only";
+    case access_mode::hidden:
+      return "hidden";
+  }
+  return "hidden";
+}
+
+std::optional<access_mode> parse_access_mode(std::string_view text) {
+  for (auto m : {access_mode::full, access_mode::edit, access_mode::edit_import,
+                 access_mode::edit_export, access_mode::view_only, access_mode::hidden})
+    if (text == to_string(m)) return m;
+  return std::nullopt;
 }
 
 }  // namespace scopegate::config

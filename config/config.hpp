@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,7 +63,10 @@ struct agents_config {
   std::string base_dn;
   std::string filter = "(objectClass=inetOrgPerson)";
   std::string login_attribute = "uid";
-  std::optional<std::string> partner_attribute;  // agent entry lists its partner IDs
+  std::optional<std::string> partner_attribute;               // agent entry lists its partner IDs
+  std::string access_mode_attribute = "scopegateAccessMode";  // per-agent access mode
+  std::string contact_visibility_attribute =
+      "scopegateContactVisibility";  // visible|masked|blocked
 };
 
 struct partners_config {
@@ -95,6 +99,11 @@ struct customers_config {
   customer_index index = customer_index::memory;
   // How long a broken sync may leave the index serving before answers go to LDAP.
   int index_max_staleness_seconds = 5;
+  // Set by the gateway on customers it creates: the creating agent's DN (creator scope).
+  std::string owner_attribute = "scopegateOwner";
+  // JSON field names that create/PATCH/import may set; empty = every field but login.
+  std::vector<std::string> editable_fields;
+  std::vector<std::string> object_classes = {"inetOrgPerson", "scopegateCustomer"};
 };
 
 enum class unassigned_policy { deny, all };
@@ -105,6 +114,24 @@ struct scope_config {
   std::string group_member_attribute = "member";  // attribute of group entries listing DNs
   int cache_ttl_seconds = 30;                     // 0 disables the scope cache
   std::size_t cache_max_entries = 100'000;
+  // Members of these groups see only customers they created (creatorsName or owner
+  // attribute equals their DN), intersected with their partner scope...
+  std::vector<std::string> creator_only_groups;
+  // ...unless this is on: then they get their normal partner scope.
+  bool fieldworkers_see_all_customers = false;
+};
+
+// What an agent may do with the customers in its scope.
+enum class access_mode { full, edit, edit_import, edit_export, view_only, hidden };
+
+struct group_mode {
+  std::string group_dn;
+  access_mode mode = access_mode::view_only;
+};
+
+struct access_config {
+  access_mode default_mode = access_mode::view_only;  // when neither attribute nor group says
+  std::vector<group_mode> group_modes;                // first matching group wins
 };
 
 struct trusted_client {
@@ -134,8 +161,13 @@ struct config {
   customers_config customers;
   scope_config scope;
   auth_config auth;
+  access_config access;
   log_config log;
 };
+
+[[nodiscard]] const char* to_string(access_mode mode);
+// nullopt when `text` names no mode.
+[[nodiscard]] std::optional<access_mode> parse_access_mode(std::string_view text);
 
 // Reads, expands ${VAR} from the environment, parses and validates. Unknown keys, wrong
 // types, missing required keys and impossible values throw config_error.

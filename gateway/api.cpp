@@ -52,18 +52,29 @@ json::value to_json(const config::customers_config& c, const mapping::customer_r
 
 }  // namespace
 
-struct api::context {
-  route which = route::not_found;
-  std::string agent = "-";
-  std::string decision = "allow";
-  std::size_t items = 0;
-  std::optional<mapping::agent> who;
-  mapping::scope_ptr scope;
-  std::string via;
-  urls::url_view url;
-};
+api::api(api_parts parts) : p_(parts) {
+  for (const auto& n : p_.cfg.listen.trusted_proxies)
+    if (auto c = cidr::parse(n)) trusted_proxies_.push_back(*c);
+}
 
-api::api(api_parts parts) : p_(parts) {}
+std::string api::client_address(const request& req, const connection_info& conn) const {
+  // X-Forwarded-For is believed only from a configured proxy; its last hop is the client
+  // as that proxy saw it. From anyone else the header is ignored.
+  if (any_contains(trusted_proxies_, conn.peer)) {
+    auto it = req.find("X-Forwarded-For");
+    if (it != req.end()) {
+      std::string_view v = it->value();
+      auto comma = v.rfind(',');
+      auto last = comma == std::string_view::npos ? v : v.substr(comma + 1);
+      while (!last.empty() && last.front() == ' ')
+        last.remove_prefix(1);
+      boost::system::error_code ec;
+      auto a = net::ip::make_address(std::string(last), ec);
+      if (!ec) return a.to_string();
+    }
+  }
+  return conn.peer.to_string();
+}
 
 net::awaitable<response> api::handle(request& req, const connection_info& conn) {
   auto start = std::chrono::steady_clock::now();
@@ -81,9 +92,11 @@ net::awaitable<response> api::handle(request& req, const connection_info& conn) 
   p_.metrics.record(ctx.which, res.result_int(), us);
   if (p_.cfg.log.access_log && ctx.which != route::healthz && ctx.which != route::metrics &&
       ctx.which != route::readyz)
-    spdlog::info("access agent={} via={} method={} route={} status={} decision={} items={} us={}",
-                 ctx.agent, ctx.via.empty() ? "-" : ctx.via, std::string(req.method_string()),
-                 to_string(ctx.which), res.result_int(), ctx.decision, ctx.items, us.count());
+    spdlog::info(
+        "access from={} agent={} via={} method={} route={} status={} decision={} items={} us={}",
+        client_address(req, conn), ctx.agent, ctx.via.empty() ? "-" : ctx.via,
+        std::string(req.method_string()), to_string(ctx.which), res.result_int(), ctx.decision,
+        ctx.items, us.count());
   co_return res;
 }
 
@@ -107,29 +120,29 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
     segs.push_back(std::move(seg));
   }
   bool get = req.method() == http::verb::get;
-  auto method_not_allowed = [&] {
+  auto method_not_allowed = [&](std::string_view allowed) {
     ctx.decision = "deny";
     auto res = problem(http::status::method_not_allowed, "method-not-allowed",
-                       "this resource supports GET only");
-    res.set(http::field::allow, "GET");
+                       "this resource supports " + std::string(allowed));
+    res.set(http::field::allow, allowed);
     return res;
   };
 
   if (segs.size() == 1 && segs[0] == "healthz") {
     ctx.which = route::healthz;
-    if (!get) co_return method_not_allowed();
+    if (!get) co_return method_not_allowed("GET");
     co_return json_response(json::object{{"status", "ok"}});
   }
   if (segs.size() == 1 && segs[0] == "readyz") {
     ctx.which = route::readyz;
-    if (!get) co_return method_not_allowed();
+    if (!get) co_return method_not_allowed("GET");
     if (p_.ldap.ready()) co_return json_response(json::object{{"status", "ready"}});
     co_return problem(http::status::service_unavailable, "ldap-unavailable",
                       "no connection to the directory");
   }
   if (segs.size() == 1 && segs[0] == "metrics") {
     ctx.which = route::metrics;
-    if (!get) co_return method_not_allowed();
+    if (!get) co_return method_not_allowed("GET");
     response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = render_metrics();
@@ -138,25 +151,45 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {
     if (segs.size() == 3 && segs[2] == "me") {
       ctx.which = route::me;
-      if (!get) co_return method_not_allowed();
+      if (!get) co_return method_not_allowed("GET");
       if (auto refused = co_await admit(req, conn, ctx, false)) co_return std::move(*refused);
       co_return co_await me(ctx);
     }
     if (segs.size() == 3 && segs[2] == "customers") {
-      ctx.which = route::customers_search;
-      if (!get) co_return method_not_allowed();
+      bool post = req.method() == http::verb::post;
+      ctx.which = post ? route::customers_create : route::customers_search;
+      if (!get && !post) co_return method_not_allowed("GET, POST");
       if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      if (post) co_return co_await customers_create(ctx, req);
       co_return co_await customers_search(ctx);
     }
-    if (segs.size() == 4 && segs[2] == "customers") {
-      ctx.which = route::customers_get;
-      if (!get) co_return method_not_allowed();
+    if (segs.size() == 4 && segs[2] == "customers" && segs[3] == "export") {
+      ctx.which = route::customers_export;
+      if (!get) co_return method_not_allowed("GET");
       if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customers_export(ctx, conn);
+    }
+    if (segs.size() == 4 && segs[2] == "customers" && segs[3] == "import") {
+      ctx.which = route::customers_import;
+      if (req.method() != http::verb::post) co_return method_not_allowed("POST");
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customers_import(ctx, req);
+    }
+    if (segs.size() == 4 && segs[2] == "customers") {
+      auto m = req.method();
+      ctx.which = m == http::verb::patch     ? route::customers_update
+                  : m == http::verb::delete_ ? route::customers_delete
+                                             : route::customers_get;
+      if (!get && m != http::verb::patch && m != http::verb::delete_)
+        co_return method_not_allowed("GET, PATCH, DELETE");
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      if (m == http::verb::patch) co_return co_await customers_update(ctx, req, segs[3]);
+      if (m == http::verb::delete_) co_return co_await customers_delete(ctx, segs[3]);
       co_return co_await customers_get(ctx, segs[3]);
     }
     if (segs.size() == 3 && segs[2] == "customer-ids") {
       ctx.which = route::customer_ids;
-      if (!get) co_return method_not_allowed();
+      if (!get) co_return method_not_allowed("GET");
       if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
       co_return co_await customer_ids(ctx);
     }
@@ -191,10 +224,16 @@ net::awaitable<std::optional<response>> api::admit(request& req, const connectio
                       "the directory cannot be reached; try again shortly");
   }
   ctx.scope = *scope;
+  ctx.access = policy::decide_access_mode(p_.cfg, *ctx.who, *ctx.scope);
   if (need_customer_access && ctx.scope->denied()) {
     ctx.decision = "deny";
     co_return problem(http::status::forbidden, "agent-unassigned",
                       "this agent is not assigned to any partner");
+  }
+  if (need_customer_access && !policy::can_view(ctx.access.mode)) {
+    ctx.decision = "deny";
+    co_return problem(http::status::forbidden, "section-hidden",
+                      "the customer section is hidden for this agent (access mode 'hidden')");
   }
   co_return std::nullopt;
 }
@@ -362,6 +401,14 @@ net::awaitable<response> api::me(context& ctx) {
       {"denied", s.denied()},
   };
   if (!s.bypass_group.empty()) scope["bypass_group"] = s.bypass_group;
+  if (s.creator_dn) scope["creator_only"] = true;
+  const auto mode = ctx.access.mode;
+  json::object access{
+      {"mode", config::to_string(mode)},        {"source", ctx.access.source},
+      {"can_view", policy::can_view(mode)},     {"can_edit", policy::can_edit(mode)},
+      {"can_import", policy::can_import(mode)}, {"can_export", policy::can_export(mode)},
+  };
+  if (!policy::can_view(mode)) access["note"] = "the customer section is hidden for this agent";
   co_return json_response(json::object{
       {"login", ctx.who->login},
       {"dn", ctx.who->dn},
@@ -369,6 +416,7 @@ net::awaitable<response> api::me(context& ctx) {
       {"partner_ids", std::move(partner_ids)},
       {"known_partner_ids", std::move(known)},
       {"scope", std::move(scope)},
+      {"access", std::move(access)},
   });
 }
 

@@ -3,15 +3,18 @@
 // request.
 #pragma once
 
+#include <boost/url/url_view.hpp>
 #include <memory>
 
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
 #include "mapping/customer_source.hpp"
+#include "mapping/customer_store.hpp"
 #include "mapping/directory_index.hpp"
 #include "mapping/memory_customer_source.hpp"
 #include "mapping/scope_resolver.hpp"
+#include "policy/access_mode.hpp"
 
 namespace scopegate::gateway {
 
@@ -20,7 +23,9 @@ struct api_parts {
   ldap::client& ldap;
   mapping::directory& directory;
   mapping::scope_resolver& scopes;
-  mapping::customer_source& customers;
+  mapping::customer_source& customers;            // answers reads (may be an index)
+  mapping::ldap_customer_source& ldap_customers;  // authoritative lookups before writes
+  mapping::customer_store& store;
   authenticator& auth;
   gateway::metrics& metrics;
   // For /metrics: which backend answered, and the index state (null without an index).
@@ -34,8 +39,25 @@ class api {
   [[nodiscard]] net::awaitable<response> handle(request& req, const connection_info& conn);
 
  private:
-  struct context;
+  // What one request has established so far; also what the access log reports.
+  struct context {
+    route which = route::not_found;
+    std::string agent = "-";
+    std::string decision = "allow";
+    std::size_t items = 0;
+    std::optional<mapping::agent> who;
+    mapping::scope_ptr scope;
+    policy::access_decision access;
+    std::string via;
+    boost::urls::url_view url;
+  };
   net::awaitable<response> dispatch(request& req, const connection_info& conn, context& ctx);
+  // Customer writes, export and import (customer_writes.cpp): mode-gated, scope-checked.
+  net::awaitable<response> customers_create(context& ctx, request& req);
+  net::awaitable<response> customers_update(context& ctx, request& req, std::string login);
+  net::awaitable<response> customers_delete(context& ctx, std::string login);
+  net::awaitable<response> customers_export(context& ctx, const connection_info& conn);
+  net::awaitable<response> customers_import(context& ctx, request& req);
   net::awaitable<response> customers_search(context& ctx);
   net::awaitable<response> customers_get(context& ctx, std::string login);
   net::awaitable<response> customer_ids(context& ctx);
@@ -44,8 +66,12 @@ class api {
   net::awaitable<std::optional<response>> admit(request& req, const connection_info& conn,
                                                 context& ctx, bool need_customer_access);
   std::string render_metrics() const;
+  // The client's address for logs and throttling: the socket's, or the forwarded one when
+  // the socket is a trusted proxy.
+  std::string client_address(const request& req, const connection_info& conn) const;
 
   api_parts p_;
+  std::vector<cidr> trusted_proxies_;
 };
 
 }  // namespace scopegate::gateway

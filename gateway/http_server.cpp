@@ -7,8 +7,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <list>
@@ -58,6 +61,9 @@ struct http_server::state : std::enable_shared_from_this<http_server::state> {
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(strand_type strand, tcp::socket socket);
+  // Sends `res`'s head with chunked encoding, then the producer's chunks. false on error.
+  net::awaitable<bool> write_streamed(beast::tcp_stream& stream, response& res,
+                                      body_producer& producer);
   void session_ended(decltype(sessions)::iterator it);
 };
 
@@ -84,6 +90,50 @@ net::awaitable<void> http_server::state::accept_loop() {
     }
     net::co_spawn(strand, serve(strand, std::move(socket)), net::detached);
   }
+}
+
+namespace {
+
+class chunk_writer final : public body_writer {
+ public:
+  chunk_writer(beast::tcp_stream& stream, int timeout_ms)
+      : stream_(stream), timeout_ms_(timeout_ms) {}
+  net::awaitable<bool> write(std::string_view chunk) override {
+    if (failed_) co_return false;
+    if (chunk.empty()) co_return true;  // an empty chunk would end the body
+    stream_.expires_after(std::chrono::milliseconds(timeout_ms_));
+    auto [ec, n] = co_await net::async_write(
+        stream_, http::make_chunk(net::const_buffer(chunk.data(), chunk.size())), use_tuple);
+    failed_ = static_cast<bool>(ec);
+    co_return !failed_;
+  }
+  bool failed() const { return failed_; }
+
+ private:
+  beast::tcp_stream& stream_;
+  int timeout_ms_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+net::awaitable<bool> http_server::state::write_streamed(beast::tcp_stream& stream, response& res,
+                                                        body_producer& producer) {
+  http::response<http::empty_body> head{res.result(), res.version()};
+  for (const auto& field : res)
+    head.set(field.name_string(), field.value());
+  head.keep_alive(res.keep_alive());
+  head.chunked(true);
+  http::response_serializer<http::empty_body> sr{head};
+  stream.expires_after(std::chrono::milliseconds(cfg.read_timeout_ms));
+  auto [ec, n] = co_await http::async_write_header(stream, sr, use_tuple);
+  if (ec) co_return false;
+  chunk_writer writer(stream, cfg.read_timeout_ms);
+  co_await producer(writer);
+  if (writer.failed()) co_return false;
+  stream.expires_after(std::chrono::milliseconds(cfg.read_timeout_ms));
+  auto [lec, ln] = co_await net::async_write(stream, http::make_chunk_last(), use_tuple);
+  co_return !lec;
 }
 
 net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket socket) {
@@ -129,17 +179,26 @@ net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket s
     }
     slot->busy = true;
     request req = parser.release();
+    body_producer producer;
+    info.stream = &producer;
     response res = co_await handler(req, info);
+    info.stream = nullptr;
     res.version(req.version());
     if (stopping)
       res.keep_alive(false);
     else
       res.keep_alive(req.keep_alive());
-    res.prepare_payload();
-    stream.expires_after(std::chrono::milliseconds(cfg.read_timeout_ms));
-    auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+    bool ok = true;
+    if (producer) {
+      ok = co_await write_streamed(stream, res, producer);
+    } else {
+      res.prepare_payload();
+      stream.expires_after(std::chrono::milliseconds(cfg.read_timeout_ms));
+      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
+      ok = !wec;
+    }
     slot->busy = false;
-    if (wec || !res.keep_alive()) break;
+    if (!ok || !res.keep_alive()) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -20,8 +20,20 @@ namespace http = boost::beast::http;
 using request = http::request<http::string_body>;
 using response = http::response<http::string_body>;
 
+// Where a streaming handler writes its body, chunk by chunk (chunked transfer encoding).
+class body_writer {
+ public:
+  virtual ~body_writer() = default;
+  // false once the client is gone: stop producing.
+  [[nodiscard]] virtual net::awaitable<bool> write(std::string_view chunk) = 0;
+};
+using body_producer = std::function<net::awaitable<void>(body_writer&)>;
+
 struct connection_info {
   net::ip::address peer;  // the socket's address, never a forwarded header
+  // A handler that streams its body stores the producer here; the server then sends the
+  // response head (its string body ignored) and runs the producer. Null: normal response.
+  body_producer* stream = nullptr;
 };
 
 // Turns one request into one response. Must not throw.

@@ -10,6 +10,16 @@ std::string_view to_string(route r) {
       return "customers_search";
     case route::customers_get:
       return "customers_get";
+    case route::customers_create:
+      return "customers_create";
+    case route::customers_update:
+      return "customers_update";
+    case route::customers_delete:
+      return "customers_delete";
+    case route::customers_export:
+      return "customers_export";
+    case route::customers_import:
+      return "customers_import";
     case route::customer_ids:
       return "customer_ids";
     case route::me:

@@ -15,6 +15,11 @@ namespace scopegate::gateway {
 enum class route : std::uint8_t {
   customers_search,
   customers_get,
+  customers_create,
+  customers_update,
+  customers_delete,
+  customers_export,
+  customers_import,
   customer_ids,
   me,
   healthz,

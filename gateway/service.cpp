@@ -14,6 +14,18 @@
 
 namespace scopegate::gateway {
 
+namespace {
+
+// Groups whose membership policy needs besides the bypass groups: access-mode groups.
+std::vector<std::string> groups_of_interest(const config::config& cfg) {
+  std::vector<std::string> out;
+  for (const auto& g : cfg.access.group_modes)
+    out.push_back(g.group_dn);
+  return out;
+}
+
+}  // namespace
+
 struct service::parts {
   explicit parts(config::config c)
       : cfg(std::move(c)),
@@ -26,10 +38,12 @@ struct service::parts {
         index(cfg.customers.index == config::customer_index::memory
                   ? std::make_unique<mapping::directory_index>(cfg)
                   : nullptr),
-        scopes(directory),
+        scopes(directory, groups_of_interest(cfg)),
         customers(directory, index.get()),
+        store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
-        api({cfg, ldap, directory, scopes, customers, auth, metrics, &customers, index.get()}),
+        api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
+             &customers, index.get()}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io) {}
@@ -42,6 +56,7 @@ struct service::parts {
   std::unique_ptr<mapping::directory_index> index;  // null with customers.index: ldap
   mapping::scope_resolver scopes;
   mapping::routing_customer_source customers;
+  mapping::customer_store store;
   authenticator auth;
   gateway::metrics metrics;
   gateway::api api;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,12 +29,23 @@ struct access_scope {
   std::vector<std::string> known_partner_ids;  // those naming an existing partner entry
   std::vector<std::string> customer_ids;       // sorted, unique; meaningful when kind == some
   std::string bypass_group;                    // the group that granted bypass, if any
+  // Creator-only scope: when set, only customers created by (creatorsName) or owned by
+  // (customers.owner_attribute) this DN, within the partner scope above.
+  std::optional<std::string> creator_dn;
+  // Which of the configured groups of interest (access modes, masking, creator scope) the
+  // agent belongs to, sorted. Resolved with the scope and cached with it.
+  std::vector<std::string> member_of;
   std::chrono::steady_clock::time_point resolved_at{};
 
   // The agent is refused customer data outright (403), as opposed to seeing nothing.
   [[nodiscard]] bool denied() const { return rule == scope_rule::unassigned_denied; }
 
+  [[nodiscard]] bool is_member_of(std::string_view group_dn) const {
+    return std::binary_search(member_of.begin(), member_of.end(), group_dn);
+  }
+
   // May the agent see a customer carrying `customer_id`? Exact, case-sensitive match.
+  // (The creator restriction is enforced by the query, not here.)
   [[nodiscard]] bool allows(std::string_view customer_id) const {
     switch (kind) {
       case scope_kind::all:
@@ -51,5 +63,7 @@ struct access_scope {
 [[nodiscard]] std::string_view to_string(scope_rule rule);
 // A sentence for humans: why this scope.
 [[nodiscard]] std::string explain(const access_scope& scope);
+// The sentence for the deciding rule alone.
+[[nodiscard]] std::string explain_rule(const access_scope& scope);
 
 }  // namespace scopegate::mapping

@@ -21,6 +21,12 @@ std::optional<filter> compile_customer_filter(const config::customers_config& cu
       ids.push_back(filter::equals(customers.customer_id_attribute, id));
     parts.push_back(filter::any_of(std::move(ids)));
   }
+  if (scope.creator_dn) {
+    std::vector<filter> mine;
+    mine.push_back(filter::equals("creatorsName", *scope.creator_dn));
+    mine.push_back(filter::equals(customers.owner_attribute, *scope.creator_dn));
+    parts.push_back(filter::any_of(std::move(mine)));
+  }
   if (query.customer_id)
     parts.push_back(filter::equals(customers.customer_id_attribute, *query.customer_id));
   if (query.login) parts.push_back(filter::equals(customers.login_attribute, *query.login));

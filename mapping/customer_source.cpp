@@ -17,7 +17,8 @@ ldap_customer_source::ldap_customer_source(directory& dir) : dir_(dir) {
 
 customer_record ldap_customer_source::to_record(const ldap::entry& e) const {
   const auto& c = dir_.cfg().customers;
-  customer_record r{.login = std::string(e.first(c.login_attribute)),
+  customer_record r{.dn = e.dn,
+                    .login = std::string(e.first(c.login_attribute)),
                     .customer_id = std::string(e.first(c.customer_id_attribute)),
                     .values = {}};
   r.values.reserve(c.fields.size());

@@ -15,6 +15,7 @@
 namespace scopegate::mapping {
 
 struct customer_record {
+  std::string dn;  // may be empty for records not read from LDAP
   std::string login;
   std::string customer_id;
   // One value per customers.fields entry, in config order; nullopt when absent.

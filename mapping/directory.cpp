@@ -15,8 +15,8 @@ std::vector<std::string> agent_attributes(const config::agents_config& a) {
   std::vector<std::string> attrs = {a.login_attribute,
                                     "cn",
                                     "displayName",
-                                    "scopegateAccessMode",
-                                    "scopegateContactVisibility",
+                                    a.access_mode_attribute,
+                                    a.contact_visibility_attribute,
                                     "scopegateDailyRevealLimit"};
   if (a.partner_attribute) attrs.push_back(*a.partner_attribute);
   return attrs;

@@ -78,6 +78,7 @@ std::optional<std::vector<std::string>> mapping_snapshot::partner_ids_of(
 std::shared_ptr<const indexed_customer> make_indexed_customer(const config::customers_config& c,
                                                               const ldap::entry& e) {
   auto r = std::make_shared<indexed_customer>();
+  r->dn = e.dn;
   r->login = std::string(e.first(c.login_attribute));
   if (const auto* ids = e.values(c.customer_id_attribute)) r->customer_ids = *ids;
   r->values.reserve(c.fields.size());

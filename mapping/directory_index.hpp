@@ -32,6 +32,7 @@
 namespace scopegate::mapping {
 
 struct indexed_customer {
+  std::string dn;
   std::string login;
   std::vector<std::string> customer_ids;  // every value; the first is the one served/scoped
   std::vector<std::optional<std::string>> values;       // per customers.fields, in order

@@ -16,6 +16,7 @@ const std::string& first_id(const indexed_customer& r) {
 
 customer_record to_record(const indexed_customer& r) {
   customer_record out;
+  out.dn = r.dn;
   out.login = r.login;
   out.customer_id = first_id(r);
   out.values = r.values;
@@ -280,9 +281,16 @@ bool routing_customer_source::index_in_use() const {
   return index_ && index_->usable() && dir_.ldap().ready();
 }
 
+namespace {
+// The index has no creatorsName/owner attribute: creator-restricted scopes go to LDAP.
+bool indexable(const access_scope& scope) {
+  return !scope.creator_dn;
+}
+}  // namespace
+
 net::awaitable<result<customer_page>> routing_customer_source::search(customer_query query,
                                                                       scope_ptr scope) {
-  if (index_in_use()) {
+  if (index_in_use() && indexable(*scope)) {
     auto snap = index_->customers();
     if (snap && covers(*snap, query.search_attributes)) {
       ++stats_.memory;
@@ -295,7 +303,7 @@ net::awaitable<result<customer_page>> routing_customer_source::search(customer_q
 
 net::awaitable<result<std::optional<customer_record>>> routing_customer_source::find(
     std::string login, scope_ptr scope) {
-  if (index_in_use()) {
+  if (index_in_use() && indexable(*scope)) {
     if (auto snap = index_->customers()) {
       ++stats_.memory;
       co_return find_in_snapshot(*snap, login, *scope);
@@ -307,7 +315,7 @@ net::awaitable<result<std::optional<customer_record>>> routing_customer_source::
 
 net::awaitable<result<std::vector<std::string>>> routing_customer_source::customer_ids(
     std::string prefix, std::size_t limit, scope_ptr scope) {
-  if (index_in_use()) {
+  if (index_in_use() && indexable(*scope)) {
     if (auto snap = index_->customers()) {
       ++stats_.memory;
       co_return customer_ids_in_snapshot(*snap, prefix, limit, *scope);

@@ -37,7 +37,8 @@ enum class query_plan { customer_id, trigrams, scope_postings, login_walk, empty
 // Can the snapshot answer a text query over these attributes (empty: the configured ones)?
 [[nodiscard]] bool covers(const customer_snapshot& s, const std::vector<std::string>& attributes);
 
-// Answers from the index's current snapshot; fails with an unavailable error when the
+// Answers from the index's current snapshot (creator-restricted scopes are not indexed:
+// routing_customer_source sends those to LDAP); fails with an unavailable error when the
 // index has none. Does not check freshness: routing_customer_source does.
 class memory_customer_source final : public customer_source {
  public:
@@ -72,6 +73,8 @@ class routing_customer_source final : public customer_source {
                                                                 scope_ptr scope) override;
   std::string_view name() const override { return "routing"; }
 
+  // The LDAP pushdown behind it (authoritative lookups, e.g. before writes).
+  [[nodiscard]] ldap_customer_source& pushdown() { return ldap_; }
   // Would a query be answered from memory right now?
   [[nodiscard]] bool index_in_use() const;
   [[nodiscard]] const routing_stats& stats() const { return stats_; }

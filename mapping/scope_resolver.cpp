@@ -25,7 +25,19 @@ struct scope_resolver::flight {
   std::optional<result<scope_ptr>> outcome;  // written before done.close()
 };
 
-scope_resolver::scope_resolver(directory& dir) : dir_(dir) {}
+scope_resolver::scope_resolver(directory& dir, std::vector<std::string> groups_of_interest)
+    : dir_(dir),
+      groups_of_interest_(std::move(groups_of_interest)),
+      fieldworkers_see_all_(dir.cfg().scope.fieldworkers_see_all_customers) {
+  for (const auto& g : dir.cfg().scope.creator_only_groups)
+    groups_of_interest_.push_back(g);
+  sort_unique(groups_of_interest_);
+}
+
+void scope_resolver::set_fieldworkers_see_all(bool on) {
+  fieldworkers_see_all_.store(on);
+  invalidate_all();
+}
 scope_resolver::~scope_resolver() = default;
 
 std::size_t scope_resolver::cached_entries() const {
@@ -105,6 +117,11 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
   auto scope = std::make_shared<access_scope>();
   scope->resolved_at = std::chrono::steady_clock::now();
 
+  for (const auto& group : groups_of_interest_) {
+    auto member = co_await dir_.is_group_member(group, who.dn);
+    if (!member) co_return member.error();
+    if (*member) scope->member_of.push_back(group);
+  }
   for (const auto& group : cfg.scope.bypass_groups) {
     auto member = co_await dir_.is_group_member(group, who.dn);
     if (!member) co_return member.error();
@@ -112,11 +129,16 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
       scope->kind = scope_kind::all;
       scope->rule = scope_rule::bypass_group;
       scope->bypass_group = group;
-      co_return scope_ptr(std::move(scope));
+      co_return scope_ptr(std::move(scope));  // owners are never creator-restricted
     }
+  }
+  if (!fieldworkers_see_all_.load()) {
+    for (const auto& group : cfg.scope.creator_only_groups)
+      if (scope->is_member_of(group)) scope->creator_dn = who.dn;
   }
 
   // One snapshot for the whole resolution, so that it sees one state of the mapping.
+  // (The creator restriction set above travels with every scope kind below.)
   auto snap = usable_mappings();
   bool any_partner = false;
   if (snap) {
@@ -218,6 +240,12 @@ std::string_view to_string(scope_rule rule) {
 }
 
 std::string explain(const access_scope& scope) {
+  std::string text = explain_rule(scope);
+  if (scope.creator_dn) text += "; limited to customers this agent created (creator-only group)";
+  return text;
+}
+
+std::string explain_rule(const access_scope& scope) {
   switch (scope.rule) {
     case scope_rule::bypass_group:
       return "member of bypass group " + scope.bypass_group + ": sees every customer";

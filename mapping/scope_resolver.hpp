@@ -32,8 +32,15 @@ struct scope_cache_stats {
 
 class scope_resolver {
  public:
-  explicit scope_resolver(directory& dir);
+  // Groups of interest beyond the bypass groups: membership in each is resolved with the
+  // scope and reported in access_scope::member_of (for access modes, masking, ...).
+  scope_resolver(directory& dir, std::vector<std::string> groups_of_interest = {});
   ~scope_resolver();
+
+  // The runtime switch "fieldworkers may view the entire customer database"; changing it
+  // drops every cached scope.
+  void set_fieldworkers_see_all(bool on);
+  [[nodiscard]] bool fieldworkers_see_all() const { return fieldworkers_see_all_.load(); }
 
   [[nodiscard]] net::awaitable<result<scope_ptr>> resolve(const agent& who);
 
@@ -62,6 +69,8 @@ class scope_resolver {
 
   directory& dir_;
   const directory_index* index_ = nullptr;
+  std::vector<std::string> groups_of_interest_;  // sorted, unique; includes creator groups
+  std::atomic<bool> fieldworkers_see_all_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, cached> cache_;
   std::unordered_map<std::string, std::shared_ptr<flight>> flights_;

@@ -799,3 +799,34 @@ TEST_CASE("customers.index: memory or ldap; staleness a bounded non-negative int
   CHECK(parse_config(kMinimal + "  index_max_staleness_seconds: 0\n")
             .customers.index_max_staleness_seconds == 0);
 }
+
+TEST_CASE("access modes, writes and creator scope") {
+  auto c = parse_config(
+      "access:\n  default_mode: edit\n  group_modes:\n"
+      "    - group: cn=ed,dc=example,dc=com\n      mode: edit_export\n"
+      "scope:\n  creator_only_groups: [\"cn=fw,dc=example,dc=com\"]\n"
+      "  fieldworkers_see_all_customers: yes\n" +
+      kMinimal);
+  CHECK(c.access.default_mode == access_mode::edit);
+  REQUIRE(c.access.group_modes.size() == 1);
+  CHECK(c.access.group_modes[0].mode == access_mode::edit_export);
+  CHECK(c.scope.creator_only_groups.size() == 1);
+  CHECK(c.scope.fieldworkers_see_all_customers);
+  CHECK(parse_config(kMinimal).access.default_mode == access_mode::view_only);
+
+  auto bad_mode = error_of("access:\n  default_mode: admin\n" + kMinimal);
+  CHECK(bad_mode.key_path() == "access.default_mode");
+  auto bad_group = error_of("access:\n  group_modes:\n    - mode: full\n" + kMinimal);
+  CHECK(bad_group.key_path() == "access.group_modes[0].group");
+  CHECK(parse_access_mode("edit_import") == access_mode::edit_import);
+  CHECK_FALSE(parse_access_mode("Full"));
+}
+
+TEST_CASE("editable fields must name configured fields, never the login") {
+  auto c = parse_config(kMinimal + "  editable_fields: [name, email]\n");
+  CHECK(c.customers.editable_fields == std::vector<std::string>{"name", "email"});
+  CHECK(error_of(kMinimal + "  editable_fields: [nope]\n").key_path() ==
+        "customers.editable_fields[0]");
+  CHECK(error_of(kMinimal + "  editable_fields: [login]\n").key_path() ==
+        "customers.editable_fields[0]");
+}

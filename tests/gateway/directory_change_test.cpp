@@ -2,6 +2,7 @@
 // paging through large scopes, trusted helpdesk clients.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -141,4 +142,30 @@ TEST_CASE("trusted helpdesk: API key from an allowed network names the agent") {
                          .headers = {"X-Scopegate-Api-Key: " + key, "X-Scopegate-Agent: a2"}});
     CHECK(outside.status == 401);
   }
+}
+
+TEST_CASE("single flight: concurrent cold requests of one agent resolve its scope once") {
+  running_gateway gw(scenario_ldif(), scenario_yaml("@URI@", "scope:\n  cache_ttl_seconds: 60\n"));
+  auto metric = [&](const std::string& name) {
+    auto body = http_get(gw.url("/metrics")).body;
+    auto pos = body.find("\n" + name + " ");
+    REQUIRE(pos != std::string::npos);
+    return std::stoull(body.substr(pos + name.size() + 2));
+  };
+  // Warm the bind cache so the requests below all reach scope resolution together.
+  REQUIRE(http_get(gw.url("/healthz")).status == 200);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&] {
+      if (http_get(gw.url("/api/v1/customers"), pw("a12")).status == 200) ++ok;
+    });
+  for (auto& t : threads)
+    t.join();
+  CHECK(ok == 16);
+  auto misses = metric("scopegate_scope_cache_misses_total");
+  auto shared = metric("scopegate_scope_cache_shared_flights_total");
+  auto hits = metric("scopegate_scope_cache_hits_total");
+  CHECK(misses + hits == 16);
+  CHECK(misses - shared == 1);  // exactly one lookup went to LDAP
 }

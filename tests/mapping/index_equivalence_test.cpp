@@ -195,6 +195,7 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
         REQUIRE(a->items.size() == b->items.size());
         for (std::size_t k = 0; k < a->items.size(); ++k) {
           CHECK(a->items[k].login == b->items[k].login);
+          CHECK(a->items[k].dn == b->items[k].dn);
           CHECK(a->items[k].customer_id == b->items[k].customer_id);
           CHECK(a->items[k].values == b->items[k].values);
         }

@@ -1,0 +1,103 @@
+#include "mapping/customer_store.hpp"
+
+#include <algorithm>
+
+#include "ldap/filter.hpp"
+
+namespace scopegate::mapping {
+
+customer_store::customer_store(directory& dir) : dir_(dir) {}
+
+std::string customer_store::dn_for(std::string_view login) const {
+  const auto& c = dir_.cfg().customers;
+  return c.login_attribute + "=" + ldap::escape_dn_value(login) + "," + c.base_dn;
+}
+
+std::string customer_store::attribute_of(std::string_view field) const {
+  for (const auto& f : dir_.cfg().customers.fields)
+    if (f.name == field) return f.attribute;
+  return {};
+}
+
+namespace {
+
+bool has_class(const std::vector<std::string>& classes, std::string_view name) {
+  return std::any_of(classes.begin(), classes.end(), [&](const std::string& c) {
+    return c.size() == name.size() &&
+           std::equal(c.begin(), c.end(), name.begin(),
+                      [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+  });
+}
+
+std::vector<ldap::attribute> entry_attributes(const config::customers_config& c,
+                                              const customer_store& store,
+                                              const field_changes& fields,
+                                              const std::string& owner_dn) {
+  std::vector<ldap::attribute> attrs;
+  attrs.push_back({"objectClass", c.object_classes});
+  auto value_of = [&](const std::string& attribute) -> const std::string* {
+    for (const auto& a : attrs)
+      if (a.name == attribute && !a.values.empty()) return &a.values.front();
+    return nullptr;
+  };
+  for (const auto& [field, value] : fields) {
+    if (!value) continue;
+    auto attribute = store.attribute_of(field);
+    if (attribute.empty()) continue;
+    auto it = std::find_if(attrs.begin(), attrs.end(),
+                           [&](const ldap::attribute& a) { return a.name == attribute; });
+    if (it == attrs.end()) attrs.push_back({attribute, {*value}});
+  }
+  auto login = fields.find("login");
+  if (login != fields.end() && login->second && !value_of(c.login_attribute))
+    attrs.push_back({c.login_attribute, {*login->second}});
+  // person/inetOrgPerson require cn and sn: default them rather than fail on schema.
+  if (has_class(c.object_classes, "person") || has_class(c.object_classes, "inetOrgPerson")) {
+    const std::string* login_value = value_of(c.login_attribute);
+    if (!value_of("cn") && login_value) attrs.push_back({"cn", {*login_value}});
+    if (!value_of("sn")) {
+      const std::string* cn = value_of("cn");
+      if (cn) attrs.push_back({"sn", {*cn}});
+    }
+  }
+  if (!owner_dn.empty()) attrs.push_back({c.owner_attribute, {owner_dn}});
+  return attrs;
+}
+
+}  // namespace
+
+net::awaitable<result<void>> customer_store::create(field_changes fields, std::string owner_dn) {
+  const auto& c = dir_.cfg().customers;
+  auto login = fields.find("login");
+  if (login == fields.end() || !login->second || login->second->empty())
+    co_return ldap::error{k_invalid_input, "login missing"};
+  std::string dn = dn_for(*login->second);
+  auto attrs = entry_attributes(c, *this, fields, owner_dn);
+  co_return co_await dir_.ldap().add(std::move(dn), std::move(attrs));
+}
+
+net::awaitable<result<void>> customer_store::update(std::string dn, field_changes changes) {
+  std::vector<ldap::modification> mods;
+  for (const auto& [field, value] : changes) {
+    auto attribute = attribute_of(field);
+    if (attribute.empty()) continue;
+    ldap::modification m;
+    m.attribute = attribute;
+    if (value) {
+      m.op = ldap::modification::kind::replace;
+      m.values.push_back(*value);
+    } else {
+      m.op = ldap::modification::kind::replace;  // replace with no values removes, and is
+                                                 // not an error when the attribute is absent
+    }
+    mods.push_back(std::move(m));
+  }
+  if (mods.empty()) co_return result<void>{};
+  co_return co_await dir_.ldap().modify(std::move(dn), std::move(mods));
+}
+
+net::awaitable<result<void>> customer_store::remove(std::string dn) {
+  co_return co_await dir_.ldap().remove(std::move(dn));
+}
+
+}  // namespace scopegate::mapping

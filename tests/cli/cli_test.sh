@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The scopegate command line against a real slapd: --version, --help, --check-config with
+# good and bad files, serving, and SIGTERM draining an in-flight request before exit 0.
+#   cli_test.sh SCOPEGATE_BINARY SOURCE_DIR
+set -uo pipefail
+bin=$1
+src=$2
+work=$(mktemp -d /tmp/scopegate-cli-XXXXXX)
+slapd_pid=""
+gw_pid=""
+cleanup() {
+  [ -n "$gw_pid" ] && kill -9 "$gw_pid" 2>/dev/null
+  [ -n "$slapd_pid" ] && { kill -CONT "$slapd_pid" 2>/dev/null; kill "$slapd_pid" 2>/dev/null; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+check() {  # description, then a command that must succeed
+  local what=$1; shift
+  if "$@"; then echo "ok   $what"; else echo "FAIL $what"; failures=$((failures + 1)); fi
+}
+
+check "--version prints the version" bash -c "'$bin' --version | grep -q '^scopegate [0-9]'"
+check "--help exits 0 with usage" bash -c "'$bin' --help | grep -q -- '--check-config'"
+check "no arguments: usage on stderr, exit 2" bash -c "'$bin' 2>&1 >/dev/null | grep -q usage; test \${PIPESTATUS[0]} -eq 2"
+
+"$src/scripts/gen-directory" --demo > "$work/demo.ldif"
+uri=$("$src/scripts/slapd-start" "$work/slapd" "$work/demo.ldif") || { echo "FAIL slapd"; exit 1; }
+slapd_pid=$(cat "$work/slapd/slapd.pid")
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+cat > "$work/good.yaml" <<YAML
+listen:
+  port: $port
+ldap:
+  uris: ["$uri"]
+  bind_dn: cn=admin,dc=example,dc=com
+  bind_password: \${CLI_TEST_PASSWORD}
+  timeout_ms: 3000
+agents:
+  base_dn: ou=people,dc=example,dc=com
+  partner_attribute: scopegatePartnerId
+partners:
+  base_dn: ou=partners,dc=example,dc=com
+customers:
+  base_dn: ou=customers,dc=example,dc=com
+scope:
+  cache_ttl_seconds: 0
+YAML
+export CLI_TEST_PASSWORD=secret
+check "--check-config accepts a good file" bash -c "'$bin' --check-config '$work/good.yaml' | grep -q 'configuration OK'"
+check "--check-config hides the bind password" bash -c "! '$bin' --check-config '$work/good.yaml' | grep -q secret"
+
+sed 's/  timeout_ms: 3000/  timeout_ms: lots/' "$work/good.yaml" > "$work/bad.yaml"
+out=$("$bin" --check-config "$work/bad.yaml" 2>&1); rc=$?
+check "--check-config rejects a wrong type with non-zero exit" test "$rc" -ne 0
+check "the error names the key path and the line" bash -c "grep -q 'bad.yaml:7: ldap.timeout_ms' <<<'$out'"
+printf 'listen:\n  prot: 1\n' > "$work/unknown.yaml"
+out=$("$bin" --check-config "$work/unknown.yaml" 2>&1); rc=$?
+check "--check-config rejects an unknown key" bash -c "test $rc -ne 0 && grep -q 'listen.prot' <<<'$out'"
+out=$(env -u CLI_TEST_PASSWORD "$bin" --check-config "$work/good.yaml" 2>&1); rc=$?
+check "an unset \${VAR} is an error naming it" bash -c "test $rc -ne 0 && grep -q CLI_TEST_PASSWORD <<<'$out'"
+
+"$bin" --config "$work/good.yaml" > "$work/gateway.log" 2>&1 &
+gw_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+check "serves /readyz" curl -fs "http://127.0.0.1:$port/readyz" -o /dev/null
+check "an agent gets customers" bash -c "curl -fs -u agent01:agent01-pw 'http://127.0.0.1:$port/api/v1/customers?limit=2' | grep -q '\"items\"'"
+check "the access log has no password" bash -c "! grep -q 'agent01-pw' '$work/gateway.log'"
+check "the access log names agent, decision and latency" bash -c "grep -q 'agent=agent01 .*decision=allow .*us=' '$work/gateway.log'"
+
+# Drain: a request waiting on a frozen slapd still gets its answer after SIGTERM.
+kill -STOP "$slapd_pid"
+curl -s -o "$work/inflight.body" -w '%{http_code}' -u agent01:agent01-pw \
+  "http://127.0.0.1:$port/api/v1/customers?limit=2" > "$work/inflight.status" &
+curl_pid=$!
+sleep 0.5
+kill -TERM "$gw_pid"
+wait "$curl_pid"
+wait "$gw_pid"; gw_rc=$?
+gw_pid=""
+kill -CONT "$slapd_pid"
+check "the in-flight request got a complete answer" grep -qE '^(200|503)$' "$work/inflight.status"
+check "SIGTERM exits 0" test "$gw_rc" -eq 0
+check "the log shows the drain" grep -q 'draining 1 connection' "$work/gateway.log"
+
+echo "$failures failure(s)"
+exit $((failures > 0))
