@@ -29,7 +29,7 @@ struct api_parts {
   authenticator& auth;
   gateway::metrics& metrics;
   // For /metrics: which backend answered, and the index state (null without an index).
-  const mapping::routing_customer_source* routing;
+  mapping::routing_customer_source* routing;  // told of writes (read-your-writes)
   const mapping::directory_index* index;
 };
 

@@ -1,6 +1,7 @@
 #include "mapping/memory_customer_source.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 
 namespace scopegate::mapping {
@@ -277,8 +278,21 @@ routing_customer_source::routing_customer_source(directory& dir, directory_index
   if (index_) memory_.emplace(*index_);
 }
 
+namespace {
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void routing_customer_source::note_write() {
+  ldap_until_ns_.store(steady_ns() + 1'000'000'000, std::memory_order_release);
+}
+
 bool routing_customer_source::index_in_use() const {
-  return index_ && index_->usable() && dir_.ldap().ready();
+  return index_ && index_->usable() && dir_.ldap().ready() &&
+         steady_ns() >= ldap_until_ns_.load(std::memory_order_acquire);
 }
 
 namespace {

@@ -73,6 +73,10 @@ class routing_customer_source final : public customer_source {
                                                                 scope_ptr scope) override;
   std::string_view name() const override { return "routing"; }
 
+  // Read-your-writes: this gateway just wrote a customer, and the sync may not have
+  // delivered it yet, so reads go to LDAP for the next second. Thread-safe.
+  void note_write();
+
   // The LDAP pushdown behind it (authoritative lookups, e.g. before writes).
   [[nodiscard]] ldap_customer_source& pushdown() { return ldap_; }
   // Would a query be answered from memory right now?
@@ -85,6 +89,7 @@ class routing_customer_source final : public customer_source {
   ldap_customer_source ldap_;
   std::optional<memory_customer_source> memory_;
   routing_stats stats_;
+  std::atomic<std::int64_t> ldap_until_ns_{0};  // steady clock; see note_write()
 };
 
 }  // namespace scopegate::mapping

@@ -202,3 +202,34 @@ TEST_CASE("index: a server without syncprov is answered by pushdown, correctly")
   CHECK(metric(gw, "scopegate_customer_queries_memory_total") == 0);
   CHECK(metric(gw, "scopegate_customer_queries_ldap_total") >= 3);
 }
+
+TEST_CASE("index: a customer written through the gateway is read back at once") {
+  running_gateway gw(scenario_ldif(), yaml());
+  REQUIRE(within(5, [&] { return metric(gw, "scopegate_index_usable") == 1; }));
+  auto send = [&](const std::string& method, const std::string& path, const std::string& body) {
+    return http({.method = method,
+                 .url = gw.url(path),
+                 .headers = {"Content-Type: application/json"},
+                 .body = body,
+                 .user = pw("owner")})
+        .status;
+  };
+  for (int i = 0; i < 10; ++i) {
+    std::string login = "rw" + std::to_string(i);
+    REQUIRE(send("POST", k_customers, R"({"login":")" + login + R"(","customer_id":"C1"})") == 201);
+    CHECK(status_of(gw, k_customers + "/" + login, pw("owner")) == 200);
+    REQUIRE(send("PATCH", k_customers + "/" + login, R"({"name":"Renamed )" + login + "\"}") ==
+            200);
+    CHECK(gw.get_json(k_customers + "/" + login, pw("owner")).at("name").as_string() ==
+          "Renamed " + login);
+    REQUIRE(send("DELETE", k_customers + "/" + login, "") == 204);
+    CHECK(status_of(gw, k_customers + "/" + login, pw("owner")) == 404);
+  }
+  // A second later reads come from the index again, and it has the same view.
+  const double memory_before = metric(gw, "scopegate_customer_queries_memory_total");
+  CHECK(within(3, [&] { return logins_of(gw, k_customers + "?q=rw", pw("owner")).empty(); }));
+  CHECK(within(3, [&] {
+    (void)status_of(gw, k_customers + "/alice", pw("owner"));
+    return metric(gw, "scopegate_customer_queries_memory_total") > memory_before;
+  }));
+}
