@@ -109,34 +109,50 @@ bool is_valid_attribute_name(std::string_view name) {
   return true;
 }
 
+namespace {
+
+// "(" attribute op value suffix ")", built by appending (GCC 12's optimizer reports bogus
+// overflows for chains of operator+ starting from a literal).
+std::string item(std::string_view attribute, std::string_view op, std::string_view value,
+                 std::string_view suffix) {
+  std::string out;
+  out.reserve(attribute.size() + op.size() + value.size() + suffix.size() + 2);
+  out.push_back('(');
+  out.append(attribute).append(op).append(value).append(suffix);
+  out.push_back(')');
+  return out;
+}
+
+}  // namespace
+
 filter filter::raw(std::string trusted_filter) {
   // An empty configured filter adds no restriction.
   if (trusted_filter.empty()) return filter("(objectClass=*)");
-  if (trusted_filter.front() != '(') return filter("(" + trusted_filter + ")");
+  if (trusted_filter.front() != '(') return filter(item(trusted_filter, "", "", ""));
   return filter(std::move(trusted_filter));
 }
 
 filter filter::equals(std::string_view attribute, std::string_view value) {
   require_attribute(attribute);
-  return filter("(" + std::string(attribute) + "=" + escape_filter_value(value) + ")");
+  return filter(item(attribute, "=", escape_filter_value(value), ""));
 }
 
 filter filter::contains(std::string_view attribute, std::string_view value) {
   require_attribute(attribute);
   // "*" + "" + "*" would be "(a=**)", not a valid filter; an empty substring matches any value.
   if (value.empty()) return present(attribute);
-  return filter("(" + std::string(attribute) + "=*" + escape_filter_value(value) + "*)");
+  return filter(item(attribute, "=*", escape_filter_value(value), "*"));
 }
 
 filter filter::starts_with(std::string_view attribute, std::string_view value) {
   require_attribute(attribute);
   if (value.empty()) return present(attribute);
-  return filter("(" + std::string(attribute) + "=" + escape_filter_value(value) + "*)");
+  return filter(item(attribute, "=", escape_filter_value(value), "*"));
 }
 
 filter filter::present(std::string_view attribute) {
   require_attribute(attribute);
-  return filter("(" + std::string(attribute) + "=*)");
+  return filter(item(attribute, "=*", "", ""));
 }
 
 filter filter::all_of(std::vector<filter> parts) {
