@@ -161,6 +161,7 @@ void run_worker(const scopegate::config::config& cfg, const std::vector<std::str
     int type = ldap_result(ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &msg);
     if (type <= 0) {
       if (type < 0) {
+        std::fprintf(stderr, "ldap_floor: connection lost\n");
         out.errors += pending.size();
         break;
       }
@@ -201,7 +202,7 @@ void run_worker(const scopegate::config::config& cfg, const std::vector<std::str
       continue;
     }
     if (code != LDAP_SUCCESS && code != LDAP_SIZELIMIT_EXCEEDED) {
-      ++out.errors;
+      if (out.errors++ == 0) std::fprintf(stderr, "ldap_floor: %s\n", ldap_err2string(code));
     } else {
       out.latencies_ms.push_back(
           std::chrono::duration<double, std::milli>(clock_type::now() - op.started).count());
