@@ -74,23 +74,42 @@ std::optional<std::vector<const posting*>> trigram_lists(const customer_snapshot
   return lists;
 }
 
-// Positions >= start present in every list.
-posting intersect(const std::vector<const posting*>& lists, std::uint32_t start) {
-  posting out;
-  if (lists.empty()) return out;
-  const auto& first = *lists.front();
-  for (auto it = std::lower_bound(first.begin(), first.end(), start); it != first.end(); ++it) {
-    bool all = true;
-    for (std::size_t k = 1; k < lists.size() && all; ++k)
-      all = std::binary_search(lists[k]->begin(), lists[k]->end(), *it);
-    if (all) out.push_back(*it);
-  }
-  return out;
-}
-
 void append_from(posting& out, const posting& list, std::uint32_t start) {
   out.insert(out.end(), std::lower_bound(list.begin(), list.end(), start), list.end());
 }
+
+// Positions present in every list of one slot, produced lazily in ascending order.
+class intersection_stream {
+ public:
+  intersection_stream(const std::vector<const posting*>& lists, std::uint32_t start)
+      : lists_(&lists) {
+    if (lists.empty()) return;
+    it_ = std::lower_bound(lists.front()->begin(), lists.front()->end(), start);
+    next();
+  }
+  [[nodiscard]] bool done() const { return done_; }
+  [[nodiscard]] std::uint32_t current() const { return current_; }
+  // Moves past current().
+  void next() {
+    const auto& first = *lists_->front();
+    for (; it_ != first.end(); ++it_) {
+      bool all = true;
+      for (std::size_t k = 1; k < lists_->size() && all; ++k)
+        all = std::binary_search((*lists_)[k]->begin(), (*lists_)[k]->end(), *it_);
+      if (all) {
+        current_ = *it_++;
+        return;
+      }
+    }
+    done_ = true;
+  }
+
+ private:
+  const std::vector<const posting*>* lists_;
+  posting::const_iterator it_{};
+  std::uint32_t current_ = 0;
+  bool done_ = false;
+};
 
 }  // namespace
 
@@ -174,6 +193,12 @@ customer_page search_snapshot(const customer_snapshot& s, const customer_query& 
   }
   const double walk_cost =
       std::min(total, static_cast<double>(want) / std::max(1e-9, text_fraction * scope_fraction));
+  // Streaming the trigram intersections in login order stops after limit+1 hits, about
+  // want / scope_fraction positions into the shortest lists.
+  const double stream_cost =
+      text_lists
+          ? std::min(text_cost, static_cast<double>(want) / std::max(1e-9, scope_fraction)) * 2
+          : inf;
 
   posting candidates;
   if (q.customer_id) {
@@ -181,13 +206,24 @@ customer_page search_snapshot(const customer_snapshot& s, const customer_query& 
     if (auto it = s.by_customer_id.find(*q.customer_id); it != s.by_customer_id.end())
       append_from(candidates, it->second, start);
     take_all(candidates);
-  } else if (text_cost <= scope_cost && text_cost <= walk_cost) {
+  } else if (stream_cost <= scope_cost && stream_cost <= walk_cost) {
     if (used) *used = query_plan::trigrams;
-    for (const auto& lists : *text_lists) {
-      auto part = intersect(lists, start);
-      candidates.insert(candidates.end(), part.begin(), part.end());
+    std::vector<intersection_stream> streams;
+    for (const auto& lists : *text_lists)
+      if (!lists.empty()) streams.emplace_back(lists, start);
+    for (;;) {
+      std::uint32_t lowest = std::numeric_limits<std::uint32_t>::max();
+      bool any = false;
+      for (const auto& st : streams)
+        if (!st.done()) {
+          lowest = std::min(lowest, st.current());
+          any = true;
+        }
+      if (!any) break;
+      for (auto& st : streams)
+        if (!st.done() && st.current() == lowest) st.next();
+      if (take(lowest)) break;
     }
-    take_all(candidates);
   } else if (scope_cost <= walk_cost) {
     if (used) *used = query_plan::scope_postings;
     for (const auto& id : scope.customer_ids)
