@@ -463,6 +463,10 @@ std::string api::render_metrics() const {
         "\n# HELP scopegate_index_in_sync Whether every sync watch of the index is current.\n"
         "# TYPE scopegate_index_in_sync gauge\nscopegate_index_in_sync " +
         std::string(p_.index->in_sync() ? "1" : "0") +
+        "\n# HELP scopegate_index_customer_rebuild_seconds Duration of the last customer "
+        "snapshot rebuild.\n# TYPE scopegate_index_customer_rebuild_seconds gauge\n"
+        "scopegate_index_customer_rebuild_seconds " +
+        std::to_string(static_cast<double>(s.last_customer_rebuild_us.load()) / 1e6) +
         "\n# HELP scopegate_index_customers Customers in the directory index.\n"
         "# TYPE scopegate_index_customers gauge\nscopegate_index_customers " +
         std::to_string(snap ? snap->by_login.size() : 0) + "\n";
