@@ -609,7 +609,7 @@ void parse_ldap(const parser& p, const value& v, ldap_config& c) {
 void parse_agents(const parser& p, const value& v, agents_config& c) {
   section s(p, v,
             {"base_dn", "filter", "login_attribute", "partner_attribute", "access_mode_attribute",
-             "contact_visibility_attribute"});
+             "contact_visibility_attribute", "daily_limit_attribute"});
   c.base_dn = p.dn(s.require("base_dn"));
   if (auto f = s.get("filter")) c.filter = p.filter(*f);
   if (auto a = s.get("login_attribute")) c.login_attribute = p.attribute(*a);
@@ -617,6 +617,7 @@ void parse_agents(const parser& p, const value& v, agents_config& c) {
   if (auto a = s.get("access_mode_attribute")) c.access_mode_attribute = p.attribute(*a);
   if (auto a = s.get("contact_visibility_attribute"))
     c.contact_visibility_attribute = p.attribute(*a);
+  if (auto a = s.get("daily_limit_attribute")) c.daily_limit_attribute = p.attribute(*a);
 }
 
 void parse_partners(const parser& p, const value& v, partners_config& c) {
@@ -766,10 +767,181 @@ void parse_auth(const parser& p, const value& v, auth_config& c) {
         p.one_of(*l, {"lower", "preserve"}) == "lower" ? case_rule::lower : case_rule::preserve;
 }
 
+// Needs customers parsed first: masked fields are checked against customers.fields.
+void parse_masking(const parser& p, const value& v, const customers_config& customers,
+                   masking_config& c) {
+  section s(p, v, {"enabled", "fields", "style", "visible_to_groups"});
+  if (auto e = s.get("enabled")) c.enabled = p.boolean(*e);
+  c.fields.clear();
+  if (auto f = s.get("fields")) {
+    for (const auto& item : p.list(*f)) {
+      auto name = p.non_empty(item, "a field name from customers.fields");
+      auto it = std::find_if(customers.fields.begin(), customers.fields.end(),
+                             [&](const customer_field& cf) { return cf.name == name; });
+      if (it == customers.fields.end()) {
+        std::vector<std::string> names;
+        for (const auto& cf : customers.fields)
+          names.push_back(cf.name);
+        p.fail(item, "no field " + quote(name) + " in customers.fields (there are " +
+                         join(names, ", ") + ")");
+      }
+      if (it->attribute == customers.login_attribute ||
+          it->attribute == customers.customer_id_attribute)
+        p.fail(item, "field " + quote(name) +
+                         " holds the login or the customer ID, which cannot be masked");
+      if (std::find(c.fields.begin(), c.fields.end(), name) != c.fields.end())
+        p.fail(item, "field " + quote(name) + " is listed twice");
+      c.fields.push_back(name);
+    }
+  } else {
+    for (const auto& cf : customers.fields)
+      if ((cf.name == "email" || cf.name == "phone" || cf.name == "mobile") &&
+          cf.attribute != customers.login_attribute &&
+          cf.attribute != customers.customer_id_attribute)
+        c.fields.push_back(cf.name);
+  }
+  if (auto st = s.get("style"))
+    c.style = p.one_of(*st, {"redact", "partial"}) == "partial" ? mask_style::partial
+                                                                : mask_style::redact;
+  if (auto g = s.get("visible_to_groups")) {
+    c.visible_to_groups.clear();
+    for (const auto& item : p.list(*g))
+      c.visible_to_groups.push_back(p.dn(item));
+  }
+}
+
+// The directory holding IANA time zone files (TZif): $TZDIR or /usr/share/zoneinfo.
+std::string zoneinfo_dir() {
+  const char* env = std::getenv("TZDIR");
+  return env && *env ? std::string(env) : std::string("/usr/share/zoneinfo");
+}
+
+bool valid_zone_name(std::string_view s) {
+  if (s.empty() || s.size() > 64 || s.front() == '/' || s.back() == '/') return false;
+  if (s.find("..") != std::string_view::npos || s.find("//") != std::string_view::npos)
+    return false;
+  for (char c : s)
+    if (!(is_alpha(c) || is_digit(c) || c == '/' || c == '_' || c == '-' || c == '+')) return false;
+  return true;
+}
+
+bool valid_email(std::string_view s) {
+  auto at = s.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 >= s.size()) return false;
+  if (s.find('@', at + 1) != std::string_view::npos) return false;
+  for (unsigned char c : s)
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == ',' || c == ';' || c == '"')
+      return false;
+  return true;
+}
+
+void parse_reveal(const parser& p, const value& v, reveal_config& c) {
+  section s(p, v,
+            {"daily_limit", "timezone", "notify_email", "database_path", "retention_days",
+             "purge_interval_seconds", "dashboard_url"});
+  set_int(p, s, "daily_limit", c.daily_limit, 0, 1'000'000);
+  if (auto t = s.get("timezone")) {
+    c.timezone = p.non_empty(*t, "an IANA time zone name like \"Europe/Berlin\"");
+    if (!valid_zone_name(c.timezone))
+      p.fail(*t,
+             "expected an IANA time zone name like \"Europe/Berlin\", got " + quote(c.timezone));
+    std::error_code ec;
+    auto file = zoneinfo_dir() + "/" + c.timezone;
+    if (!std::filesystem::is_regular_file(file, ec))
+      p.fail(*t, "unknown time zone " + quote(c.timezone) + " (no file " + quote(file) + ")");
+  }
+  if (auto n = s.get_set("notify_email")) {
+    c.notify_email = p.scalar(*n, "an email address");
+    if (!c.notify_email.empty() && !valid_email(c.notify_email))
+      p.fail(*n, "expected one email address like \"security@example.com\", got " +
+                     quote(c.notify_email));
+  }
+  if (auto d = s.get_set("database_path")) c.database_path = p.scalar(*d, "a file path");
+  set_int(p, s, "retention_days", c.retention_days, 1, 36'500);
+  set_int(p, s, "purge_interval_seconds", c.purge_interval_seconds, 1, 86'400);
+  if (auto u = s.get_set("dashboard_url")) {
+    c.dashboard_url = p.scalar(*u, "an http:// or https:// URL");
+    auto l = lower(c.dashboard_url);
+    if (!c.dashboard_url.empty() && !(l.starts_with("http://") || l.starts_with("https://")))
+      p.fail(*u, "expected an http:// or https:// URL, got " + quote(c.dashboard_url));
+    for (unsigned char ch : c.dashboard_url)
+      if (ch <= 0x20 || ch == 0x7f) p.fail(*u, "the URL contains spaces or control characters");
+    while (c.dashboard_url.ends_with('/'))
+      c.dashboard_url.pop_back();
+  }
+}
+
+void parse_smtp(const parser& p, const value& v, smtp_config& c) {
+  section s(p, v,
+            {"url", "username", "password", "password_file", "starttls", "from", "timeout_ms",
+             "attempts", "retry_backoff_ms"});
+  if (auto u = s.get_set("url")) {
+    c.url = p.scalar(*u, "an smtp:// or smtps:// URL");
+    auto l = lower(c.url);
+    if (!c.url.empty() && !(l.starts_with("smtp://") || l.starts_with("smtps://")))
+      p.fail(*u, "expected a URL starting with smtp:// or smtps://, got " + quote(c.url));
+  }
+  if (auto n = s.get_set("username")) c.username = p.scalar(*n);
+  auto pw = s.get_set("password");
+  auto pw_file = s.get_set("password_file");
+  if (pw && pw_file)
+    p.fail(pw_file->path, pw_file->line,
+           "set either password or password_file, not both (password is on line " +
+               std::to_string(pw->line) + ")");
+  if (pw)
+    c.password = p.scalar(*pw);
+  else if (pw_file)
+    c.password = read_password_file(p, *pw_file, p.non_empty(*pw_file, "a file path"));
+  if (!c.password.empty() && c.username.empty())
+    p.fail(s.path(pw ? "password" : "password_file"), s.key_line(pw ? "password" : "password_file"),
+           "a password is set but username is empty");
+  if (auto t = s.get_set("starttls")) c.starttls = p.boolean(*t);
+  if (c.starttls && lower(c.url).starts_with("smtps://"))
+    p.fail(s.path("starttls"), s.key_line("starttls"),
+           "starttls cannot be combined with an smtps:// URL (it is already encrypted)");
+  if (auto f = s.get_set("from")) {
+    c.from = p.scalar(*f, "an email address");
+    if (!c.from.empty() && !valid_email(c.from))
+      p.fail(*f, "expected one email address like \"scopegate@example.com\", got " + quote(c.from));
+  }
+  set_int(p, s, "timeout_ms", c.timeout_ms, 1, kMaxTimeoutMs);
+  set_int(p, s, "attempts", c.attempts, 1, 10);
+  set_int(p, s, "retry_backoff_ms", c.retry_backoff_ms, 0, kMaxTimeoutMs);
+}
+
 void parse_log(const parser& p, const value& v, log_config& c) {
   section s(p, v, {"level", "access_log"});
   if (auto l = s.get("level")) c.level = p.one_of(*l, {"trace", "debug", "info", "warn", "error"});
   if (auto a = s.get("access_log")) c.access_log = p.boolean(*a);
+}
+
+void parse_admin(const parser& p, const value& v, admin_config& c) {
+  section s(p, v,
+            {"group_dns", "member_attribute", "session_idle_minutes", "session_max_hours",
+             "history_database_path", "login_attempts_per_minute", "secure_cookie",
+             "partner_object_classes"});
+  if (auto g = s.get("group_dns")) {
+    c.group_dns.clear();
+    for (const auto& item : p.list(*g))
+      c.group_dns.push_back(p.dn(item));
+  }
+  if (auto a = s.get("member_attribute")) c.member_attribute = p.attribute(*a);
+  set_int(p, s, "session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
+  set_int(p, s, "session_max_hours", c.session_max_hours, 1, 24 * 30);
+  if (auto h = s.get_set("history_database_path"))
+    c.history_database_path = p.scalar(*h, "a file path for the SQLite history database");
+  set_int(p, s, "login_attempts_per_minute", c.login_attempts_per_minute, 1, 10'000);
+  if (auto b = s.get("secure_cookie")) c.secure_cookie = p.boolean(*b);
+  if (auto o = s.get("partner_object_classes")) {
+    c.partner_object_classes.clear();
+    for (const auto& item : p.list(*o))
+      c.partner_object_classes.push_back(p.attribute(item));
+    if (c.partner_object_classes.empty())
+      p.fail(*o, "at least one object class is needed to create partner entries");
+  }
+  if (c.session_idle_minutes > c.session_max_hours * 60)
+    p.fail(s.path("session_idle_minutes"), s.key_line("session_idle_minutes"),
+           "is longer than session_max_hours; the idle limit would never apply");
 }
 
 }  // namespace
@@ -796,9 +968,9 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
 
   config c;
   try {
-    section top(
-        p, {root, "", line_of(root, 0)},
-        {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "access", "log"});
+    section top(p, {root, "", line_of(root, 0)},
+                {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "access",
+                 "masking", "reveal", "smtp", "log", "admin"});
     parse_listen(p, top.sub("listen"), c.listen);
     parse_ldap(p, top.sub("ldap"), c.ldap);
     parse_agents(p, top.sub("agents"), c.agents);
@@ -807,7 +979,19 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
     parse_scope(p, top.sub("scope"), c.scope);
     parse_auth(p, top.sub("auth"), c.auth);
     parse_access(p, top.sub("access"), c.access);
+    parse_masking(p, top.sub("masking"), c.customers, c.masking);
+    parse_reveal(p, top.sub("reveal"), c.reveal);
+    parse_smtp(p, top.sub("smtp"), c.smtp);
     parse_log(p, top.sub("log"), c.log);
+    parse_admin(p, top.sub("admin"), c.admin);
+    if (!c.reveal.notify_email.empty()) {
+      if (c.smtp.url.empty())
+        p.fail("smtp.url", top.key_line("smtp"),
+               "reveal.notify_email is set, so alert mails need smtp.url");
+      if (c.smtp.from.empty())
+        p.fail("smtp.from", top.key_line("smtp"),
+               "reveal.notify_email is set, so alert mails need a sender address in smtp.from");
+    }
     if (!c.agents.partner_attribute && !c.partners.member_attribute)
       p.fail("agents.partner_attribute", top.key_line("agents"),
              "neither agents.partner_attribute nor partners.member_attribute is set; one of "
@@ -879,7 +1063,27 @@ std::string describe(const config& c) {
                                        : std::to_string(c.auth.bind_cache_seconds) + " s")
     << "; logins " << (c.auth.login_case == case_rule::lower ? "lower-cased" : "case preserved")
     << "\n";
+  o << "masking: " << (c.masking.enabled ? "on" : "off") << ", fields "
+    << list_or_none(c.masking.fields) << ", style "
+    << (c.masking.style == mask_style::partial ? "partial" : "redact")
+    << ", visible to groups: " << list_or_none(c.masking.visible_to_groups) << "\n";
+  o << "reveal: " << c.reveal.daily_limit << " customers per agent per day (" << c.reveal.timezone
+    << "), alerts to " << (c.reveal.notify_email.empty() ? "nobody" : c.reveal.notify_email)
+    << ", ledger "
+    << (c.reveal.database_path.empty() ? std::string("in memory") : c.reveal.database_path)
+    << ", kept " << c.reveal.retention_days << " days\n";
+  if (!c.smtp.url.empty())
+    o << "smtp: " << c.smtp.url << (c.smtp.starttls ? " (STARTTLS)" : "") << " from " << c.smtp.from
+      << (c.smtp.username.empty() ? std::string()
+                                  : ", as " + c.smtp.username + " with password ***")
+      << "\n";
   o << "log: " << c.log.level << ", access log " << (c.log.access_log ? "on" : "off") << "\n";
+  o << "admin: groups " << list_or_none(c.admin.group_dns) << " (members in "
+    << c.admin.member_attribute << "); sessions idle " << c.admin.session_idle_minutes
+    << " min, max " << c.admin.session_max_hours << " h; history "
+    << (c.admin.history_database_path.empty() ? std::string("in memory")
+                                              : c.admin.history_database_path)
+    << "; " << c.admin.login_attempts_per_minute << " failed logins/min\n";
   return o.str();
 }
 

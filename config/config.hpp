@@ -65,8 +65,10 @@ struct agents_config {
   std::string login_attribute = "uid";
   std::optional<std::string> partner_attribute;               // agent entry lists its partner IDs
   std::string access_mode_attribute = "scopegateAccessMode";  // per-agent access mode
-  std::string contact_visibility_attribute =
-      "scopegateContactVisibility";  // visible|masked|blocked
+  // visible | masked | blocked on the agent entry (contact protection)
+  std::string contact_visibility_attribute = "scopegateContactVisibility";
+  // the agent's own daily reveal limit (an integer) on the agent entry
+  std::string daily_limit_attribute = "scopegateDailyRevealLimit";
 };
 
 struct partners_config {
@@ -148,9 +150,55 @@ struct auth_config {
   case_rule login_case = case_rule::lower;  // how agent logins are canonicalized
 };
 
+enum class mask_style { redact, partial };
+
+// Contact protection: which customer fields are hidden and from whom.
+struct masking_config {
+  bool enabled = true;
+  // JSON field names from customers.fields; default: those named email, phone, mobile.
+  std::vector<std::string> fields;
+  mask_style style = mask_style::redact;
+  std::vector<std::string> visible_to_groups;  // group DNs whose members see unmasked values
+};
+
+// "Show details" reveals: daily limit per agent, alert mail, activity log.
+struct reveal_config {
+  int daily_limit = 10;               // distinct customers per agent per local day
+  std::string timezone = "UTC";       // IANA zone name; the "day" is local to it
+  std::string notify_email;           // alert recipient; empty = no alerts
+  std::string database_path;          // SQLite file; empty = in memory (lost at restart)
+  int retention_days = 365;           // reveal rows older than this are deleted
+  int purge_interval_seconds = 3600;  // how often expired rows are deleted
+  std::string dashboard_url;          // base URL of the gateway's dashboard, for mail links
+};
+
+struct smtp_config {
+  std::string url;  // smtp://host:port or smtps://host:port; empty = no mail
+  std::string username;
+  std::string password;  // from password or password_file
+  bool starttls = false;
+  std::string from;
+  int timeout_ms = 10'000;  // per attempt (connect + dialogue)
+  int attempts = 3;
+  int retry_backoff_ms = 2'000;  // doubled after every failed attempt
+};
+
 struct log_config {
   std::string level = "info";  // trace, debug, info, warn, error
   bool access_log = true;
+};
+
+// The mapping dashboard (/admin/): who may log in, how long sessions live, where the change
+// history is kept.
+struct admin_config {
+  std::vector<std::string> group_dns;       // admins are members of any of these groups
+  std::string member_attribute = "member";  // attribute of those groups listing member DNs
+  int session_idle_minutes = 30;            // a session unused this long ends
+  int session_max_hours = 8;                // a session ends this long after login regardless
+  std::string history_database_path;        // SQLite file; empty: kept in memory only
+  int login_attempts_per_minute = 5;        // failed logins allowed per login and per address
+  bool secure_cookie = false;  // mark the session cookie Secure (TLS in front of the gateway)
+  std::vector<std::string> partner_object_classes = {"scopegatePartner"};  // for new partners
 };
 
 struct config {
@@ -162,7 +210,11 @@ struct config {
   scope_config scope;
   auth_config auth;
   access_config access;
+  masking_config masking;
+  reveal_config reveal;
+  smtp_config smtp;
   log_config log;
+  admin_config admin;
 };
 
 [[nodiscard]] const char* to_string(access_mode mode);

@@ -9,6 +9,7 @@
 
 #include "gateway/encoding.hpp"
 #include "gateway/problem.hpp"
+#include "gateway/reveal_admin_api.hpp"
 
 namespace scopegate::gateway {
 
@@ -48,6 +49,28 @@ json::value to_json(const config::customers_config& c, const mapping::customer_r
       item[c.fields[i].name] = nullptr;
   }
   return item;
+}
+
+json::object empty_page() {
+  json::object body;
+  body["items"] = json::array();
+  body["next_page_token"] = nullptr;
+  return body;
+}
+
+std::string customer_name(const config::customers_config& c, const mapping::customer_record& r) {
+  for (std::size_t i = 0; i < c.fields.size() && i < r.values.size(); ++i)
+    if (c.fields[i].name == "name" && r.values[i]) return *r.values[i];
+  return {};
+}
+
+json::object reveals_json(const policy::quota& q) {
+  json::object o;
+  o["used_today"] = q.used;
+  o["limit"] = q.limit;
+  o["left"] = q.left();
+  o["limit_source"] = q.limit_source;
+  return o;
 }
 
 }  // namespace
@@ -110,7 +133,14 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   // Canonical path: decoded segments. Anything ambiguous (empty, dot or slash-containing
   // segments, NUL) is refused so routing and authorization can never disagree.
   std::vector<std::string> segs;
-  for (auto seg : ctx.url.segments()) {
+  auto all = ctx.url.segments();
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    auto seg = *it;
+    // "/admin/" (the dashboard's index) is the one path that may end in an empty segment.
+    if (seg.empty() && segs.size() == 1 && segs[0] == "admin" && std::next(it) == all.end()) {
+      segs.emplace_back();
+      break;
+    }
     if (seg.empty() || seg == "." || seg == ".." ||
         seg.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
       ctx.decision = "deny";
@@ -146,6 +176,20 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
     response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     res.body() = render_metrics();
+    co_return res;
+  }
+  // Reveal administration, ahead of the dashboard router (see admin_gate).
+  if (reveal_admin_api::handles(segs)) {
+    ctx.which = route::admin_reveals;
+    if (auto refused = co_await admin_gate(req, conn, ctx)) co_return std::move(*refused);
+    std::string admin = ctx.who->login;
+    co_return co_await p_.reveal_admin.handle(req, segs, ctx.url, std::move(admin));
+  }
+  if (!segs.empty() && segs[0] == "admin" && p_.admin) {
+    ctx.which = route::admin;
+    ctx.via = "session";
+    auto res = co_await p_.admin->handle(req, conn, std::move(segs), ctx.url, ctx.agent);
+    if (res.result_int() >= 400) ctx.decision = res.result_int() >= 500 ? "error" : "deny";
     co_return res;
   }
   if (segs.size() >= 3 && segs[0] == "api" && segs[1] == "v1") {
@@ -187,6 +231,12 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
       if (m == http::verb::delete_) co_return co_await customers_delete(ctx, segs[3]);
       co_return co_await customers_get(ctx, segs[3]);
     }
+    if (segs.size() == 5 && segs[2] == "customers" && segs[4] == "reveal") {
+      ctx.which = route::customer_reveal;
+      if (req.method() != http::verb::post) co_return method_not_allowed("POST");
+      if (auto refused = co_await admit(req, conn, ctx, true)) co_return std::move(*refused);
+      co_return co_await customer_reveal(ctx, req, conn, segs[3]);
+    }
     if (segs.size() == 3 && segs[2] == "customer-ids") {
       ctx.which = route::customer_ids;
       if (!get) co_return method_not_allowed("GET");
@@ -196,6 +246,17 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   }
   ctx.decision = "deny";
   co_return problem(http::status::not_found, "not-found", "no such resource");
+}
+
+net::awaitable<std::optional<response>> api::admin_gate(request& req, const connection_info& conn,
+                                                        context& ctx) {
+  if (auto refused = co_await admit(req, conn, ctx, false)) co_return refused;
+  if (ctx.scope->rule != mapping::scope_rule::bypass_group) {
+    ctx.decision = "deny";
+    co_return problem(http::status::forbidden, "not-admin",
+                      "this resource is for members of an admin (bypass) group");
+  }
+  co_return std::nullopt;
 }
 
 net::awaitable<std::optional<response>> api::admit(request& req, const connection_info& conn,
@@ -235,6 +296,7 @@ net::awaitable<std::optional<response>> api::admit(request& req, const connectio
     co_return problem(http::status::forbidden, "section-hidden",
                       "the customer section is hidden for this agent (access mode 'hidden')");
   }
+  ctx.contact = p_.contacts.resolve(*ctx.who, *ctx.scope);
   co_return std::nullopt;
 }
 
@@ -289,6 +351,13 @@ net::awaitable<response> api::customers_search(context& ctx) {
     query.limit = n;
   }
   if (auto it = params.values.find("q"); it != params.values.end()) query.text = it->second;
+  // Fields this agent sees masked cannot be searched: a substring probe would reveal them.
+  auto searchable = p_.masker.search_attributes(ctx.contact.view);
+  if (!query.text.empty() && !searchable) {
+    ctx.items = 0;
+    co_return json_response(empty_page());
+  }
+  if (searchable) query.search_attributes = std::move(*searchable);
   if (auto it = params.values.find("customer_id"); it != params.values.end())
     query.customer_id = it->second;
   if (auto it = params.values.find("page_token"); it != params.values.end()) {
@@ -314,8 +383,10 @@ net::awaitable<response> api::customers_search(context& ctx) {
                       "the directory cannot be reached; try again shortly");
   }
   json::array items;
-  for (const auto& r : page->items)
+  for (auto& r : page->items) {
+    p_.masker.apply(r, ctx.contact.view);
     items.push_back(to_json(p_.cfg.customers, r));
+  }
   ctx.items = items.size();
   json::object body;
   body["items"] = std::move(items);
@@ -353,7 +424,75 @@ net::awaitable<response> api::customers_get(context& ctx, std::string login) {
     co_return problem(http::status::not_found, "customer-not-found", "no such customer");
   }
   ctx.items = 1;
+  p_.masker.apply(**found, ctx.contact.view);
   co_return json_response(to_json(p_.cfg.customers, **found));
+}
+
+net::awaitable<response> api::customer_reveal(context& ctx, const request& req,
+                                              const connection_info& conn, std::string login) {
+  if (!ctx.url.params().empty()) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-query", "this resource takes no parameters");
+  }
+  if (!acceptable_value(login)) {
+    ctx.decision = "deny";
+    co_return problem(http::status::bad_request, "bad-path",
+                      "login is too long or contains control characters");
+  }
+  if (ctx.contact.view == policy::contact_view::blocked) {
+    ctx.decision = "deny";
+    co_return problem(http::status::forbidden, "contact-blocked",
+                      "this agent may not see customer contact details");
+  }
+  auto found = co_await p_.customers.find(std::move(login), ctx.scope);
+  if (!found) {
+    spdlog::warn("customer lookup failed for {}: {}", ctx.agent, found.error().message);
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ldap-unavailable",
+                      "the directory cannot be reached; try again shortly");
+  }
+  if (!*found) {
+    ctx.decision = "not_found";
+    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  }
+  auto& record = **found;
+  auto personal = policy::personal_limit(*ctx.who, p_.cfg.agents);
+  json::object body;
+  body["customer"] = to_json(p_.cfg.customers, record);
+  if (ctx.contact.view == policy::contact_view::unmasked) {
+    // Nothing is hidden from this agent: nothing to count.
+    body["counted"] = false;
+    ctx.items = 1;
+    co_return json_response(body);
+  }
+  policy::reveal_request request{.agent = ctx.who->login,
+                                 .customer_login = record.login,
+                                 .customer_id = record.customer_id,
+                                 .customer_name = customer_name(p_.cfg.customers, record),
+                                 .source = client_address(req, conn),
+                                 .personal_limit = personal};
+  auto outcome = co_await p_.ledger.reveal(std::move(request));
+  if (!outcome) {
+    spdlog::error("reveal ledger failed for {}: {}", ctx.agent, outcome.error().message);
+    ctx.decision = "error";
+    co_return problem(http::status::service_unavailable, "ledger-unavailable",
+                      "reveals cannot be recorded right now; try again shortly");
+  }
+  if (outcome->alert && p_.mailer) p_.mailer->send(std::move(*outcome->alert));
+  if (outcome->status == policy::reveal_status::limit_reached) {
+    ctx.decision = "deny";
+    auto res = problem(http::status::too_many_requests, "reveal-limit-reached",
+                       "the daily limit of " + std::to_string(outcome->today.limit) +
+                           " revealed customers is reached; it resets at midnight (" +
+                           p_.ledger.zone().name() + ")");
+    res.set(http::field::retry_after, std::to_string(outcome->retry_after.count()));
+    co_return res;
+  }
+  spdlog::info("reveal agent={} customer={} repeat={}", ctx.agent, record.login, outcome->repeat);
+  body["counted"] = !outcome->repeat;
+  body["reveals"] = reveals_json(outcome->today);
+  ctx.items = 1;
+  co_return json_response(body);
 }
 
 net::awaitable<response> api::customer_ids(context& ctx) {
@@ -409,15 +548,34 @@ net::awaitable<response> api::me(context& ctx) {
       {"can_import", policy::can_import(mode)}, {"can_export", policy::can_export(mode)},
   };
   if (!policy::can_view(mode)) access["note"] = "the customer section is hidden for this agent";
-  co_return json_response(json::object{
-      {"login", ctx.who->login},
-      {"dn", ctx.who->dn},
-      {"authenticated_via", ctx.via},
-      {"partner_ids", std::move(partner_ids)},
-      {"known_partner_ids", std::move(known)},
-      {"scope", std::move(scope)},
-      {"access", std::move(access)},
-  });
+  json::array masked_fields;
+  if (ctx.contact.view != policy::contact_view::unmasked)
+    for (auto i : p_.masker.masked_fields())
+      masked_fields.push_back(json::string(p_.cfg.customers.fields[i].name));
+  json::object contact;
+  contact["visibility"] = policy::to_string(ctx.contact.view);
+  contact["reason"] = ctx.contact.reason;
+  contact["masked_fields"] = std::move(masked_fields);
+  contact["may_reveal"] = ctx.contact.view == policy::contact_view::masked;
+  json::value reveals = nullptr;
+  auto personal = policy::personal_limit(*ctx.who, p_.cfg.agents);
+  std::string login = ctx.who->login;
+  auto quota = co_await p_.ledger.quota_of(std::move(login), personal);
+  if (quota)
+    reveals = reveals_json(*quota);
+  else
+    spdlog::warn("reveal ledger failed for {}: {}", ctx.agent, quota.error().message);
+  json::object body;
+  body["login"] = ctx.who->login;
+  body["dn"] = ctx.who->dn;
+  body["authenticated_via"] = ctx.via;
+  body["partner_ids"] = std::move(partner_ids);
+  body["known_partner_ids"] = std::move(known);
+  body["scope"] = std::move(scope);
+  body["access"] = std::move(access);
+  body["contact"] = std::move(contact);
+  body["reveals"] = std::move(reveals);
+  co_return json_response(body);
 }
 
 std::string api::render_metrics() const {

@@ -6,6 +6,7 @@
 #include <boost/url/url_view.hpp>
 #include <memory>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -15,6 +16,9 @@
 #include "mapping/memory_customer_source.hpp"
 #include "mapping/scope_resolver.hpp"
 #include "policy/access_mode.hpp"
+#include "policy/alert_mailer.hpp"
+#include "policy/masking.hpp"
+#include "policy/reveal_ledger.hpp"
 
 namespace scopegate::gateway {
 
@@ -28,9 +32,15 @@ struct api_parts {
   mapping::customer_store& store;
   authenticator& auth;
   gateway::metrics& metrics;
+  policy::contact_policy& contacts;
+  const policy::masker& masker;
+  policy::reveal_ledger& ledger;
+  policy::alert_mailer* mailer;  // null: no limit alerts configured
+  class reveal_admin_api& reveal_admin;
+  admin_api* admin = nullptr;  // /admin (dashboard); 404 when null
   // For /metrics: which backend answered, and the index state (null without an index).
-  mapping::routing_customer_source* routing;  // told of writes (read-your-writes)
-  const mapping::directory_index* index;
+  mapping::routing_customer_source* routing = nullptr;  // told of writes (read-your-writes)
+  const mapping::directory_index* index = nullptr;
 };
 
 class api {
@@ -48,6 +58,7 @@ class api {
     std::optional<mapping::agent> who;
     mapping::scope_ptr scope;
     policy::access_decision access;
+    policy::contact_access contact;
     std::string via;
     boost::urls::url_view url;
   };
@@ -61,7 +72,14 @@ class api {
   net::awaitable<response> customers_search(context& ctx);
   net::awaitable<response> customers_get(context& ctx, std::string login);
   net::awaitable<response> customer_ids(context& ctx);
+  net::awaitable<response> customer_reveal(context& ctx, const request& req,
+                                           const connection_info& conn, std::string login);
   net::awaitable<response> me(context& ctx);
+  // The one check in front of every admin resource: for now, an agent authenticated by
+  // Basic who is a member of a bypass group (scope rule bypass_group). Dashboard session
+  // authentication replaces this function alone.
+  net::awaitable<std::optional<response>> admin_gate(request& req, const connection_info& conn,
+                                                     context& ctx);
   // Authenticates and resolves scope; on failure returns the response to send.
   net::awaitable<std::optional<response>> admit(request& req, const connection_info& conn,
                                                 context& ctx, bool need_customer_access);

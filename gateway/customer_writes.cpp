@@ -183,6 +183,7 @@ net::awaitable<response> api::customers_create(context& ctx, request& req) {
     res.set(http::field::location, "/api/v1/customers/" + login);
     co_return res;
   }
+  p_.masker.apply(**found, ctx.contact.view);
   auto item = record_json(c, **found);
   auto res = json_reply(item, http::status::created);
   res.set(http::field::location, "/api/v1/customers/" + login);
@@ -226,6 +227,7 @@ net::awaitable<response> api::customers_update(context& ctx, request& req, std::
   auto after = co_await p_.ldap_customers.find(login, ctx.scope);
   ctx.items = 1;
   if (!after || !*after) co_return response{http::status::no_content, 11};
+  p_.masker.apply(**after, ctx.contact.view);
   auto item = record_json(c, **after);
   co_return json_reply(item, http::status::ok);
 }
@@ -266,8 +268,8 @@ net::awaitable<response> api::customers_export(context& ctx, const connection_in
     }
   }
   // Streamed page by page: memory stays bounded by one page whatever the scope size.
-  *conn.stream = [this, scope = ctx.scope,
-                  agent = ctx.agent](body_writer& out) -> net::awaitable<void> {
+  *conn.stream = [this, scope = ctx.scope, agent = ctx.agent,
+                  view = ctx.contact.view](body_writer& out) -> net::awaitable<void> {
     const auto& c = p_.cfg.customers;
     std::vector<std::string> header;
     for (const auto& f : c.fields)
@@ -291,7 +293,8 @@ net::awaitable<response> api::customers_export(context& ctx, const connection_in
         co_return;
       }
       std::string chunk;
-      for (const auto& r : page->items) {
+      for (auto& r : page->items) {
+        p_.masker.apply(r, view);  // contact fields as the agent sees them everywhere else
         std::vector<std::string> cells;
         for (const auto& v : r.values)
           cells.push_back(v.value_or(""));

@@ -22,14 +22,20 @@ std::string_view to_string(route r) {
       return "customers_import";
     case route::customer_ids:
       return "customer_ids";
+    case route::customer_reveal:
+      return "customer_reveal";
     case route::me:
       return "me";
+    case route::admin_reveals:
+      return "admin_reveals";
     case route::healthz:
       return "healthz";
     case route::readyz:
       return "readyz";
     case route::metrics:
       return "metrics";
+    case route::admin:
+      return "admin";
     case route::not_found:
     case route::count_:
       break;

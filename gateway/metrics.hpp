@@ -21,10 +21,13 @@ enum class route : std::uint8_t {
   customers_export,
   customers_import,
   customer_ids,
+  customer_reveal,
   me,
+  admin_reveals,
   healthz,
   readyz,
   metrics,
+  admin,  // everything under /admin (dashboard and admin API)
   not_found,
   count_
 };

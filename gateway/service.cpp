@@ -1,14 +1,19 @@
 #include "gateway/service.hpp"
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <thread>
 
+#include "gateway/admin_api.hpp"
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
+#include "gateway/reveal_admin_api.hpp"
 #include "mapping/directory_index.hpp"
 #include "mapping/memory_customer_source.hpp"
 
@@ -16,18 +21,27 @@ namespace scopegate::gateway {
 
 namespace {
 
-// Groups whose membership policy needs besides the bypass groups: access-mode groups.
+// Groups whose membership policy needs besides the bypass groups: access-mode groups and
+// the groups whose members see contact fields unmasked.
 std::vector<std::string> groups_of_interest(const config::config& cfg) {
   std::vector<std::string> out;
   for (const auto& g : cfg.access.group_modes)
     out.push_back(g.group_dn);
+  for (const auto& g : cfg.masking.visible_to_groups)
+    out.push_back(g);
   return out;
+}
+
+std::unique_ptr<policy::alert_mailer> make_mailer(const config::config& cfg,
+                                                  policy::reveal_ledger& ledger) {
+  if (cfg.reveal.notify_email.empty()) return nullptr;
+  return std::make_unique<policy::alert_mailer>(cfg.smtp, cfg.reveal, ledger);
 }
 
 }  // namespace
 
 struct service::parts {
-  explicit parts(config::config c)
+  parts(config::config c, std::shared_ptr<const policy::clock> clk)
       : cfg(std::move(c)),
         threads(cfg.listen.threads > 0
                     ? cfg.listen.threads
@@ -42,11 +56,46 @@ struct service::parts {
         customers(directory, index.get()),
         store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
+        mappings(directory, cfg.admin.partner_object_classes),
+        sessions(cfg.admin),
+        history(cfg.admin.history_database_path),
+        admin({cfg, directory, scopes, mappings, sessions, history,
+               [this] {
+                 // A mapping changed: agents see it on their next request.
+                 scopes.invalidate_all();
+                 auth.forget_agents();
+               }}),
+        clock(clk ? std::move(clk) : std::make_shared<policy::system_clock>()),
+        contacts(cfg),
+        masker(cfg),
+        ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
+        mailer(make_mailer(cfg, ledger)),
+        reveal_admin(cfg, directory, ledger),
         api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
-             &customers, index.get()}),
+             contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &customers,
+             index.get()}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
-        signals(io) {}
+        signals(io),
+        purge_timer(io) {}
+
+  // Deletes expired ledger rows every reveal.purge_interval_seconds.
+  void schedule_purge() {
+    purge_timer.expires_after(std::chrono::seconds(cfg.reveal.purge_interval_seconds));
+    purge_timer.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || shutting_down) return;
+      net::co_spawn(io, purge(), net::detached);
+      schedule_purge();
+    });
+  }
+  net::awaitable<void> purge() {
+    auto removed = co_await ledger.purge_expired();
+    if (!removed)
+      spdlog::error("deleting expired reveals failed: {}", removed.error().message);
+    else if (*removed > 0)
+      spdlog::info("deleted {} reveal record(s) older than {} days", *removed,
+                   cfg.reveal.retention_days);
+  }
 
   config::config cfg;
   int threads;
@@ -58,15 +107,27 @@ struct service::parts {
   mapping::routing_customer_source customers;
   mapping::customer_store store;
   authenticator auth;
+  mapping::mapping_store mappings;
+  admin_sessions sessions;
+  admin_history history;
+  admin_api admin;
   gateway::metrics metrics;
+  std::shared_ptr<const policy::clock> clock;
+  policy::contact_policy contacts;
+  policy::masker masker;
+  policy::reveal_ledger ledger;
+  std::unique_ptr<policy::alert_mailer> mailer;
+  reveal_admin_api reveal_admin;
   gateway::api api;
   http_server server;
   net::signal_set signals;
+  net::steady_timer purge_timer;
   std::vector<std::thread> pool;
   std::atomic<bool> shutting_down{false};
 };
 
-service::service(config::config cfg) : parts_(std::make_unique<parts>(std::move(cfg))) {}
+service::service(config::config cfg, std::shared_ptr<const policy::clock> clock)
+    : parts_(std::make_unique<parts>(std::move(cfg), std::move(clock))) {}
 
 service::~service() {
   shutdown();
@@ -90,6 +151,7 @@ void service::start() {
     index->start();
   }
   parts_->server.start();
+  parts_->schedule_purge();
   spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
                parts_->cfg.listen.address, port(), parts_->threads, parts_->cfg.ldap.uris.front());
 }
@@ -114,6 +176,7 @@ void service::shutdown() {
   net::post(p->io, [p] {
     boost::system::error_code ignored;
     p->signals.cancel(ignored);
+    p->purge_timer.cancel();
     spdlog::info("shutting down: draining {} connection(s)", p->server.open_connections());
     p->server.stop([p] {
       spdlog::info("drained; closing LDAP connections");
@@ -140,6 +203,13 @@ const config::config& service::cfg() const {
 }
 mapping::scope_resolver& service::scopes() {
   return parts_->scopes;
+}
+policy::reveal_ledger& service::ledger() {
+  return parts_->ledger;
+}
+
+admin_sessions& service::admin() {
+  return parts_->sessions;
 }
 
 void service::invalidate_caches() {

@@ -15,12 +15,20 @@
 namespace scopegate::mapping {
 class scope_resolver;
 }
+namespace scopegate::policy {
+class clock;
+class reveal_ledger;
+}  // namespace scopegate::policy
 
 namespace scopegate::gateway {
 
+class admin_sessions;
+
 class service {
  public:
-  explicit service(config::config cfg);
+  // `clock` drives reveal days and retention; the system clock when null. Throws on a
+  // start-up problem (unknown time zone, unusable reveal database).
+  explicit service(config::config cfg, std::shared_ptr<const policy::clock> clock = nullptr);
   ~service();
 
   // Binds the listener (throws on failure) and starts connecting to LDAP.
@@ -37,8 +45,11 @@ class service {
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const config::config& cfg() const;
   [[nodiscard]] mapping::scope_resolver& scopes();
+  [[nodiscard]] policy::reveal_ledger& ledger();
   // Drops cached scopes and agent entries (a mapping changed).
   void invalidate_caches();
+  // Dashboard sessions (tests move their clock to check expiry).
+  [[nodiscard]] admin_sessions& admin();
 
  private:
   struct parts;

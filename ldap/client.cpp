@@ -749,8 +749,12 @@ void client::stop() {
 }
 
 bool client::ready() const {
-  return std::any_of(impl_->search_pool.begin(), impl_->search_pool.end(),
-                     [](const auto& c) { return c->up(); });
+  // Ready means able to serve an agent: a search connection and, to verify passwords, a
+  // bind connection (they reconnect independently after an outage).
+  auto any_up = [](const auto& pool) {
+    return std::any_of(pool.begin(), pool.end(), [](const auto& c) { return c->up(); });
+  };
+  return any_up(impl_->search_pool) && (impl_->bind_pool.empty() || any_up(impl_->bind_pool));
 }
 
 const client_stats& client::stats() const {

@@ -122,7 +122,7 @@ class client {
   // Empty passwords are refused (false) without contacting the server.
   [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn, std::string password);
 
-  // At least one search connection is bound and usable.
+  // At least one search connection is bound and usable, and one bind connection is up.
   [[nodiscard]] bool ready() const;
   [[nodiscard]] const client_stats& stats() const;
   // Operations started on a connection and not yet completed (sent or queued for a bind

@@ -17,7 +17,7 @@ std::vector<std::string> agent_attributes(const config::agents_config& a) {
                                     "displayName",
                                     a.access_mode_attribute,
                                     a.contact_visibility_attribute,
-                                    "scopegateDailyRevealLimit"};
+                                    a.daily_limit_attribute};
   if (a.partner_attribute) attrs.push_back(*a.partner_attribute);
   return attrs;
 }

@@ -80,7 +80,7 @@ ldap:
   bind_dn: cn=admin,dc=example,dc=com
   bind_password: secret
   pool_size: 2
-  timeout_ms: 2000
+  timeout_ms: 5000
   connect_timeout_ms: 500
   reconnect_max_backoff_ms: 300
 agents:
@@ -105,13 +105,15 @@ partners:
          "log:\n  level: warn\n" + extra;
 }
 
-running_gateway::running_gateway(const std::string& ldif, const std::string& yaml) {
+running_gateway::running_gateway(const std::string& ldif, const std::string& yaml,
+                                 std::shared_ptr<const policy::clock> clock) {
   ldap = std::make_unique<slapd>(ldif);
   // The YAML names the URI as @URI@ so callers can write it before slapd has a port.
   std::string text = yaml;
   for (auto pos = text.find("@URI@"); pos != std::string::npos; pos = text.find("@URI@"))
     text.replace(pos, 5, ldap->uri());
-  svc = std::make_unique<gateway::service>(config::parse_config(text, "test.yaml"));
+  svc =
+      std::make_unique<gateway::service>(config::parse_config(text, "test.yaml"), std::move(clock));
   svc->start();
   svc->run_in_background();
   REQUIRE(wait_ready(200, 10));

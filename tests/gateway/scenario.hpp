@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "gateway/service.hpp"
+#include "policy/clock.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/slapd.hpp"
 
@@ -28,7 +29,9 @@ std::string scenario_yaml(const std::string& uri, const std::string& scope_secti
 
 // slapd + gateway, both running.
 struct running_gateway {
-  explicit running_gateway(const std::string& ldif, const std::string& yaml_for_uri_marker);
+  // `clock`: reveal days and retention run on it (the system clock when null).
+  explicit running_gateway(const std::string& ldif, const std::string& yaml_for_uri_marker,
+                           std::shared_ptr<const policy::clock> clock = nullptr);
   ~running_gateway();
   std::string url(const std::string& path) const;
   // The JSON body of a GET as `user` (login:password); fails the test on a non-JSON body.

@@ -1,0 +1,528 @@
+// scopegate dashboard. Plain JavaScript, no dependencies. Every value from the server is
+// put into the page with textContent or attributes, never parsed as HTML.
+'use strict';
+
+const state = { csrf: '', login: '', linkModes: [], partnerOffset: 0 };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  if (props) {
+    for (const [k, v] of Object.entries(props)) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k === 'text') node.textContent = v;
+      else if (k === 'class') node.className = v;
+      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v === true ? '' : String(v));
+    }
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function show(node, message) {
+  if (!node) return;
+  node.textContent = message || '';
+  node.hidden = !message;
+}
+
+function problemText(r) {
+  if (r.data && typeof r.data === 'object' && r.data.detail) return r.data.detail;
+  if (r.status === 0) return 'The gateway cannot be reached. Check your connection.';
+  return 'Request failed (' + r.status + ').';
+}
+
+async function api(method, path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  let body = options.body;
+  if (body !== undefined && typeof body !== 'string') {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(body);
+  }
+  if (method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
+  let res;
+  try {
+    res = await fetch('api/v1/' + path, { method, headers, body, credentials: 'same-origin', cache: 'no-store' });
+  } catch (e) {
+    return { ok: false, status: 0, data: null, headers: new Headers() };
+  }
+  const type = res.headers.get('content-type') || '';
+  const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
+  if (res.status === 401 && path !== 'session') {
+    state.csrf = '';
+    showLogin('Your session ended. Please sign in again.');
+  }
+  return { ok: res.ok, status: res.status, data, headers: res.headers };
+}
+
+const enc = encodeURIComponent;
+
+// ------------------------------------------------------------------------------------
+// Login and shell
+
+function showLogin(message) {
+  $('app-view').hidden = true;
+  $('login-view').hidden = false;
+  show($('login-error'), message);
+  $('login-name').focus();
+}
+
+async function startApp() {
+  const r = await api('GET', 'session');
+  if (!r.ok) { showLogin(); return; }
+  state.csrf = r.data.csrf_token;
+  state.login = r.data.login;
+  state.linkModes = r.data.link_modes || [];
+  $('who-name').textContent = r.data.name ? r.data.name + ' (' + r.data.login + ')' : r.data.login;
+  $('login-view').hidden = true;
+  $('app-view').hidden = false;
+  if (!location.hash || location.hash === '#') location.hash = '#/partners';
+  else route();
+}
+
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const login = $('login-name').value.trim();
+  const password = $('login-password').value;
+  if (!login || !password) { show($('login-error'), 'Enter your login and password.'); return; }
+  $('login-submit').disabled = true;
+  const r = await api('POST', 'session', { body: { login, password } });
+  $('login-submit').disabled = false;
+  $('login-password').value = '';
+  if (!r.ok) { show($('login-error'), problemText(r)); $('login-password').focus(); return; }
+  show($('login-error'), '');
+  await startApp();
+});
+
+$('logout').addEventListener('click', async () => {
+  await api('DELETE', 'session');
+  state.csrf = '';
+  location.hash = '';
+  showLogin('You are signed out.');
+});
+
+function mount(templateId) {
+  const view = $('view');
+  view.replaceChildren($(templateId).content.cloneNode(true));
+  show($('global-error'), '');
+  return view;
+}
+
+function setNav(name) {
+  for (const a of document.querySelectorAll('[data-nav]')) {
+    if (a.dataset.nav === name) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+function route() {
+  if ($('app-view').hidden) return;
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const page = parts[0] || 'partners';
+  setNav(page === 'partner' ? 'partners' : page);
+  const pages = {
+    partners: () => partnersPage(),
+    partner: () => partnerPage(parts[1] || ''),
+    agents: () => agentsPage(),
+    explain: () => explainPage(),
+    history: () => historyPage(),
+    import: () => importPage(),
+    'reveal-limits': () => slotPage('Reveal limits'),
+    activity: () => slotPage('Activity'),
+  };
+  (pages[page] || pages.partners)();
+  document.title = 'scopegate · ' + (page === 'partner' ? parts[1] : page);
+}
+window.addEventListener('hashchange', route);
+
+function debounce(fn, ms) {
+  let t;
+  return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+
+function slotPage(title) {
+  mount('tpl-slot');
+  $('slot-title').textContent = title;
+}
+
+// ------------------------------------------------------------------------------------
+// Partners
+
+async function partnersPage() {
+  mount('tpl-partners');
+  const filter = $('partner-filter');
+  const load = async () => {
+    const q = filter.value.trim();
+    const r = await api('GET', 'partners?limit=25&offset=' + state.partnerOffset + (q ? '&q=' + enc(q) : ''));
+    const rows = $('partner-rows');
+    if (!rows) return;
+    if (!r.ok) { show($('global-error'), problemText(r)); return; }
+    rows.replaceChildren(...r.data.items.map((p) => el('tr', { 'data-partner': p.id },
+      el('td', null, el('a', { href: '#/partner/' + enc(p.id), text: p.id })),
+      el('td', { text: p.name }),
+      el('td', { class: 'num', text: String(p.customer_id_count) }),
+      el('td', { class: 'num', text: String(p.agent_count) }))));
+    const empty = $('partner-empty');
+    empty.textContent = q ? 'No partner matches “' + q + '”.' : 'No partners yet. While no partner exists, every agent sees every customer.';
+    empty.hidden = r.data.items.length > 0;
+    const last = Math.min(r.data.total, state.partnerOffset + r.data.items.length);
+    $('partner-count').textContent = r.data.total ? (state.partnerOffset + 1) + '–' + last + ' of ' + r.data.total + ' partners' : '';
+    $('partner-prev').disabled = state.partnerOffset === 0;
+    $('partner-next').disabled = last >= r.data.total;
+  };
+  filter.addEventListener('input', debounce(() => { state.partnerOffset = 0; load(); }, 200));
+  $('partner-prev').addEventListener('click', () => { state.partnerOffset = Math.max(0, state.partnerOffset - 25); load(); });
+  $('partner-next').addEventListener('click', () => { state.partnerOffset += 25; load(); });
+  const toggle = $('new-partner-toggle');
+  toggle.addEventListener('click', () => {
+    const form = $('new-partner');
+    form.hidden = !form.hidden;
+    toggle.setAttribute('aria-expanded', String(!form.hidden));
+    if (!form.hidden) $('np-id').focus();
+  });
+  $('np-cancel').addEventListener('click', () => { $('new-partner').hidden = true; toggle.setAttribute('aria-expanded', 'false'); toggle.focus(); });
+  $('new-partner').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const id = $('np-id').value.trim();
+    const name = $('np-name').value.trim();
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) { show($('np-error'), 'A partner ID is 1 to 64 letters, digits, “.”, “_” or “-”, starting with a letter or digit.'); $('np-id').focus(); return; }
+    if (!name) { show($('np-error'), 'Enter a display name.'); $('np-name').focus(); return; }
+    const r = await api('POST', 'partners', { body: { id, name } });
+    if (!r.ok) { show($('np-error'), problemText(r)); return; }
+    location.hash = '#/partner/' + enc(id);
+  });
+  filter.focus();
+  await load();
+}
+
+// ------------------------------------------------------------------------------------
+// One partner: chips, autocomplete, preview, save
+
+async function partnerPage(id) {
+  mount('tpl-partner');
+  const pending = { add: new Set(), remove: new Set() };
+  let partner = null;
+  let confirmNeeded = [];
+
+  const load = async () => {
+    const r = await api('GET', 'partners/' + enc(id));
+    if (!r.ok) {
+      show($('global-error'), r.status === 404 ? 'Partner “' + id + '” does not exist (any more).' : problemText(r));
+      return false;
+    }
+    partner = r.data;
+    $('p-title').textContent = partner.name;
+    $('p-id').textContent = partner.id;
+    $('p-version').textContent = partner.version;
+    $('rename-input').value = partner.name;
+    const agents = $('p-agents');
+    agents.replaceChildren(...partner.agents.map((a) => el('li', null,
+      el('span', null, el('strong', { text: a.login }), ' ', el('span', { class: 'muted', text: a.name })),
+      el('span', { class: 'tag', text: a.link === 'agent_attribute' ? 'attribute' : 'member' }))));
+    $('p-agents-empty').hidden = partner.agents.length > 0;
+    render();
+    return true;
+  };
+
+  const render = () => {
+    const chips = $('chips');
+    const ids = [...new Set([...partner.customer_ids, ...pending.add])].sort();
+    chips.replaceChildren(...ids.map((cid) => {
+      const adding = pending.add.has(cid) && !partner.customer_ids.includes(cid);
+      const removing = pending.remove.has(cid);
+      const label = removing ? 'Keep ' + cid : 'Remove ' + cid;
+      return el('li', { class: 'chip' + (adding ? ' adding' : '') + (removing ? ' removing' : ''), 'data-cid': cid },
+        el('span', { text: cid }),
+        el('button', { type: 'button', 'aria-label': label, title: label, text: removing ? '↺' : '×',
+          onclick: () => toggleRemove(cid) }));
+    }));
+    $('cid-count').textContent = '(' + partner.customer_ids.length + ')';
+    $('chips-empty').hidden = ids.length > 0;
+    const changed = pending.add.size + pending.remove.size > 0;
+    $('pending').hidden = !changed;
+    if (changed) {
+      const parts = [];
+      if (pending.add.size) parts.push('add ' + [...pending.add].join(', '));
+      if (pending.remove.size) parts.push('remove ' + [...pending.remove].join(', '));
+      $('pending-summary').textContent = 'You are about to ' + parts.join(' and ') + '.';
+      updatePreview();
+    }
+    $('confirm-unknown-label').hidden = confirmNeeded.length === 0;
+    $('unknown-list').textContent = confirmNeeded.join(', ');
+  };
+
+  const toggleRemove = (cid) => {
+    if (pending.add.has(cid) && !partner.customer_ids.includes(cid)) pending.add.delete(cid);
+    else if (pending.remove.has(cid)) pending.remove.delete(cid);
+    else pending.remove.add(cid);
+    render();
+  };
+
+  const updatePreview = debounce(async () => {
+    const box = $('preview');
+    if (!box) return;
+    const change = { partner_id: id, add: [...pending.add], remove: [...pending.remove] };
+    const r = await api('POST', 'preview', { body: { changes: [change] } });
+    if (!r.ok) { box.replaceChildren(el('p', { class: 'error', text: problemText(r) })); return; }
+    if (!r.data.agents.length) {
+      box.replaceChildren(el('p', { 'data-preview': 'none', text: 'Preview: no agent’s access changes.' }));
+      return;
+    }
+    box.replaceChildren(
+      el('p', { 'data-preview': 'agents', text: 'Preview: ' + r.data.agents_affected + ' agent(s) affected.' }),
+      el('ul', null, ...r.data.agents.map((a) => el('li', null,
+        el('strong', { text: a.login }), ' ',
+        a.gains.length ? el('span', { class: 'gain', text: 'gains ' + a.gains.join(', ') }) : null,
+        a.gains.length && a.loses.length ? '; ' : null,
+        a.loses.length ? el('span', { class: 'lose', text: 'loses ' + a.loses.join(', ') }) : null))));
+  }, 150);
+
+  // Autocomplete over the directory's distinct customer IDs.
+  const input = $('cid-input');
+  const list = $('cid-options');
+  let options = [];
+  let active = -1;
+  const closeList = () => { list.hidden = true; input.setAttribute('aria-expanded', 'false'); active = -1; input.removeAttribute('aria-activedescendant'); };
+  const renderOptions = () => {
+    list.replaceChildren(...options.map((o, i) => el('li', { role: 'option', id: 'cid-opt-' + i, 'aria-selected': String(i === active), text: o,
+      onmousedown: (e) => { e.preventDefault(); addIds([o]); } })));
+    list.hidden = options.length === 0;
+    input.setAttribute('aria-expanded', String(!list.hidden));
+    if (active >= 0) input.setAttribute('aria-activedescendant', 'cid-opt-' + active);
+  };
+  const suggest = debounce(async () => {
+    const prefix = input.value.trim();
+    if (!prefix || /[,\s]/.test(prefix)) { options = []; closeList(); return; }
+    const r = await api('GET', 'customer-ids?limit=12&prefix=' + enc(prefix));
+    if (!r.ok || input.value.trim() !== prefix) return;
+    options = r.data.items.filter((o) => !partner.customer_ids.includes(o) && !pending.add.has(o));
+    active = -1;
+    renderOptions();
+  }, 120);
+  const addIds = (ids) => {
+    for (const cid of ids) {
+      if (!cid) continue;
+      if (pending.remove.has(cid)) pending.remove.delete(cid);
+      else if (!partner.customer_ids.includes(cid)) pending.add.add(cid);
+    }
+    input.value = '';
+    options = [];
+    closeList();
+    render();
+    input.focus();
+  };
+  input.addEventListener('input', suggest);
+  input.addEventListener('blur', () => setTimeout(closeList, 100));
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowDown' && options.length) { e.preventDefault(); active = (active + 1) % options.length; renderOptions(); }
+    else if (e.key === 'ArrowUp' && options.length) { e.preventDefault(); active = (active - 1 + options.length) % options.length; renderOptions(); }
+    else if (e.key === 'Escape') closeList();
+    else if (e.key === 'Enter') {
+      e.preventDefault();
+      if (active >= 0 && options[active]) addIds([options[active]]);
+      else addIds(input.value.split(/[,\s]+/).map((s) => s.trim()).filter(Boolean));
+    }
+  });
+  $('add-form').addEventListener('submit', (e) => e.preventDefault());
+
+  $('discard').addEventListener('click', () => { pending.add.clear(); pending.remove.clear(); confirmNeeded = []; render(); });
+  $('save').addEventListener('click', async () => {
+    const body = { add: [...pending.add], remove: [...pending.remove] };
+    if (confirmNeeded.length && $('confirm-unknown').checked) body.confirm_unknown = true;
+    $('save').disabled = true;
+    const r = await api('POST', 'partners/' + enc(id) + '/customer-ids', { body, headers: { 'If-Match': '"' + partner.version + '"' } });
+    $('save').disabled = false;
+    if (r.status === 409 && r.data && r.data.unknown_customer_ids) {
+      confirmNeeded = r.data.unknown_customer_ids;
+      show($('save-error'), 'No customer carries ' + confirmNeeded.join(', ') + ' yet. Tick the box to assign anyway, or remove them.');
+      render();
+      return;
+    }
+    if (!r.ok) { show($('save-error'), problemText(r) + (r.status === 409 ? ' Your pending changes are kept; reload to see the current state.' : '')); return; }
+    pending.add.clear();
+    pending.remove.clear();
+    confirmNeeded = [];
+    show($('save-error'), '');
+    await load();
+    show($('global-error'), '');
+  });
+
+  $('rename-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const name = $('rename-input').value.trim();
+    if (!name) { show($('rename-error'), 'Enter a display name.'); return; }
+    const r = await api('PATCH', 'partners/' + enc(id), { body: { name }, headers: { 'If-Match': '"' + partner.version + '"' } });
+    if (!r.ok) { show($('rename-error'), problemText(r)); return; }
+    show($('rename-error'), '');
+    await load();
+  });
+
+  $('delete').addEventListener('click', async () => {
+    if (!window.confirm('Delete partner “' + partner.id + '”? Its agents lose the customers it gives them.')) return;
+    const r = await api('DELETE', 'partners/' + enc(id), { headers: { 'If-Match': '"' + partner.version + '"' } });
+    if (!r.ok) { show($('delete-error'), problemText(r)); return; }
+    location.hash = '#/partners';
+  });
+
+  await load();
+}
+
+// ------------------------------------------------------------------------------------
+// Agents
+
+async function agentsPage() {
+  mount('tpl-agents');
+  const partnersR = await api('GET', 'partners?limit=500');
+  const partnerIds = partnersR.ok ? partnersR.data.items.map((p) => p.id) : [];
+  const filter = $('agent-filter');
+  const load = async () => {
+    const q = filter.value.trim();
+    const r = await api('GET', 'agents?limit=200' + (q ? '&q=' + enc(q) : ''));
+    const rows = $('agent-rows');
+    if (!rows) return;
+    if (!r.ok) { show($('agent-error'), problemText(r)); return; }
+    rows.replaceChildren(...r.data.items.map((a) => {
+      const tags = a.partner_ids.map((pid) => {
+        const member = a.member_partner_ids.includes(pid);
+        return el('span', { class: 'tag partner' }, el('a', { href: '#/partner/' + enc(pid), text: pid }),
+          el('button', { type: 'button', 'aria-label': 'Remove ' + a.login + ' from ' + pid, title: 'Remove from ' + pid, text: '×',
+            onclick: () => link(a.login, pid, false, member ? 'partner_member' : 'agent_attribute') }));
+      });
+      for (const pid of a.unknown_partner_ids) tags.push(el('span', { class: 'tag', title: 'No partner entry with this ID', text: pid + ' (missing)' }));
+      const select = el('select', { 'aria-label': 'Partner for ' + a.login },
+        el('option', { value: '', text: 'Partner…' }),
+        ...partnerIds.filter((p) => !a.partner_ids.includes(p)).map((p) => el('option', { value: p, text: p })));
+      const mode = state.linkModes.length > 1 ? el('select', { 'aria-label': 'Link mode for ' + a.login },
+        ...state.linkModes.map((m) => el('option', { value: m, text: m === 'agent_attribute' ? 'on agent' : 'as member' }))) : null;
+      return el('tr', { 'data-agent': a.login },
+        el('td', null, el('strong', { text: a.login })),
+        el('td', { text: a.name }),
+        el('td', null, ...(tags.length ? tags : [el('span', { class: 'muted', text: 'none' })])),
+        el('td', null, el('div', { class: 'assign' }, select, mode,
+          el('button', { type: 'button', class: 'small secondary', text: 'Assign',
+            onclick: () => select.value ? link(a.login, select.value, true, mode ? mode.value : '') : show($('agent-error'), 'Choose a partner for ' + a.login + ' first.') }))));
+    }));
+    $('agent-empty').hidden = r.data.items.length > 0;
+  };
+  const link = async (login, pid, linked, mode) => {
+    const r = linked
+      ? await api('POST', 'agents/' + enc(login) + '/partners', { body: { partner_id: pid, mode } })
+      : await api('DELETE', 'agents/' + enc(login) + '/partners/' + enc(pid) + (mode ? '?mode=' + mode : ''));
+    if (!r.ok) { show($('agent-error'), problemText(r)); return; }
+    show($('agent-error'), '');
+    await load();
+  };
+  filter.addEventListener('input', debounce(load, 200));
+  filter.focus();
+  await load();
+}
+
+// ------------------------------------------------------------------------------------
+// Explain
+
+function explainPage() {
+  mount('tpl-explain');
+  $('explain-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const agent = $('ex-agent').value.trim();
+    const customer = $('ex-customer').value.trim();
+    if (!agent || !customer) { show($('ex-error'), 'Enter an agent login and a customer login.'); return; }
+    const r = await api('GET', 'explain?agent=' + enc(agent) + '&customer=' + enc(customer));
+    if (!r.ok) { show($('ex-error'), problemText(r)); $('ex-result').hidden = true; return; }
+    show($('ex-error'), '');
+    const d = r.data;
+    const decision = $('ex-decision');
+    decision.className = 'decision ' + d.decision;
+    decision.textContent = d.decision === 'allow' ? agent + ' can see ' + customer : agent + ' cannot see ' + customer;
+    $('ex-reason').textContent = d.reason;
+    const facts = [
+      ['Rule', d.rule],
+      ['Agent partner IDs', d.partner_ids.join(', ') || 'none'],
+      ['Existing partners', d.known_partner_ids.join(', ') || 'none'],
+      ['Customer’s customer IDs', d.customer_ids.join(', ') || 'none'],
+      ['Matching customer IDs', d.matching_customer_ids.join(', ') || 'none'],
+      ['Granted by', d.granting_partners.map((g) => g.partner_id + ' (' + g.customer_id + ')').join(', ') || '—'],
+      ['Cache age', d.cache_age_seconds.toFixed(1) + ' s of ' + d.cache_ttl_seconds + ' s'],
+      ['Directory now says', d.fresh_decision + ' (' + d.fresh_rule + ')'],
+    ];
+    if (d.bypass_group) facts.push(['Bypass group', d.bypass_group]);
+    $('ex-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    $('ex-result').hidden = false;
+  });
+  $('ex-agent').focus();
+}
+
+// ------------------------------------------------------------------------------------
+// History
+
+async function historyPage() {
+  mount('tpl-history');
+  const load = async () => {
+    const params = [];
+    if ($('hf-partner').value.trim()) params.push('partner_id=' + enc($('hf-partner').value.trim()));
+    if ($('hf-actor').value.trim()) params.push('actor=' + enc($('hf-actor').value.trim()));
+    if ($('hf-action').value) params.push('action=' + enc($('hf-action').value));
+    const r = await api('GET', 'history?limit=100' + (params.length ? '&' + params.join('&') : ''));
+    const rows = $('history-rows');
+    if (!rows) return;
+    if (!r.ok) { show($('global-error'), problemText(r)); return; }
+    rows.replaceChildren(...r.data.items.map((e) => {
+      const error = el('p', { class: 'error', role: 'alert', hidden: true });
+      let action;
+      if (e.reverted_by) action = el('span', { class: 'reverted', text: 'reverted by #' + e.reverted_by });
+      else action = el('button', { type: 'button', class: 'small ghost', text: 'Revert', 'aria-label': 'Revert change #' + e.id,
+        onclick: async () => {
+          const rr = await api('POST', 'history/' + e.id + '/revert');
+          if (!rr.ok) { show(error, problemText(rr)); return; }
+          await load();
+        } });
+      return el('tr', { 'data-entry': String(e.id) },
+        el('td', { text: new Date(e.at_ms).toLocaleString() }),
+        el('td', { text: e.actor }),
+        el('td', null, el('div', { text: '#' + e.id + ' ' + e.summary }), error),
+        el('td', null, action));
+    }));
+    $('history-empty').hidden = r.data.items.length > 0;
+  };
+  $('history-filter').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  await load();
+}
+
+// ------------------------------------------------------------------------------------
+// Import / export
+
+function importPage() {
+  mount('tpl-import');
+  $('import-file').addEventListener('change', async () => {
+    const f = $('import-file').files[0];
+    if (f) $('import-text').value = await f.text();
+  });
+  const run = async (dryRun) => {
+    const csv = $('import-text').value;
+    if (!csv.trim()) { show($('import-error'), 'Choose a CSV file or paste CSV first.'); return; }
+    const mode = document.querySelector('input[name=import-mode]:checked').value;
+    let q = '?mode=' + mode + (dryRun ? '&dry_run=true' : '');
+    if ($('import-confirm').checked) q += '&confirm_unknown=true';
+    const r = await api('POST', 'mappings/import' + q, { body: csv, headers: { 'Content-Type': 'text/csv' } });
+    const report = $('import-report');
+    if (!r.ok && !(r.data && r.data.partners)) {
+      const lines = (r.data && (r.data.errors || r.data.unknown_customer_ids)) || [];
+      show($('import-error'), problemText(r) + (r.data && r.data.unknown_customer_ids ? ' Unknown: ' + lines.join(', ') : ''));
+      report.replaceChildren(...(r.data && r.data.errors ? [el('ul', null, ...r.data.errors.map((x) => el('li', { text: x })))] : []));
+      return;
+    }
+    show($('import-error'), '');
+    const d = r.data;
+    const title = d.dry_run ? 'Check passed: ' + d.rows + ' rows; nothing written yet.' : (d.complete ? 'Imported ' + d.rows + ' rows.' : 'Import stopped at a conflict.');
+    report.replaceChildren(el('p', { class: d.complete ? 'success' : 'error', 'data-import': d.dry_run ? 'checked' : 'applied', text: title }),
+      d.partners.length ? el('table', { class: 'report-table' },
+        el('thead', null, el('tr', null, el('th', { text: 'Partner' }), el('th', { text: 'Added' }), el('th', { text: 'Removed' }), el('th', { text: 'Status' }))),
+        el('tbody', null, ...d.partners.map((p) => el('tr', null, el('td', { text: p.partner_id }), el('td', { text: p.added.join(', ') || '—' }),
+          el('td', { text: p.removed.join(', ') || '—' }), el('td', { text: p.status })))))
+        : el('p', { class: 'muted', text: 'Nothing to change: the directory already has these mappings.' }));
+  };
+  $('import-check').addEventListener('click', () => run(true));
+  $('import-form').addEventListener('submit', (ev) => { ev.preventDefault(); run(false); });
+}
+
+startApp();
