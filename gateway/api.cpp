@@ -181,9 +181,9 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   // Reveal administration, ahead of the dashboard router (see admin_gate).
   if (reveal_admin_api::handles(segs)) {
     ctx.which = route::admin_reveals;
-    if (auto refused = co_await admin_gate(req, conn, ctx)) co_return std::move(*refused);
-    std::string admin = ctx.who->login;
-    co_return co_await p_.reveal_admin.handle(req, segs, ctx.url, std::move(admin));
+    auto admin = admin_gate(req, ctx);
+    if (auto* refused = std::get_if<response>(&admin)) co_return std::move(*refused);
+    co_return co_await p_.reveal_admin.handle(req, segs, ctx.url, std::get<std::string>(admin));
   }
   if (!segs.empty() && segs[0] == "admin" && p_.admin) {
     ctx.which = route::admin;
@@ -248,15 +248,21 @@ net::awaitable<response> api::dispatch(request& req, const connection_info& conn
   co_return problem(http::status::not_found, "not-found", "no such resource");
 }
 
-net::awaitable<std::optional<response>> api::admin_gate(request& req, const connection_info& conn,
-                                                        context& ctx) {
-  if (auto refused = co_await admit(req, conn, ctx, false)) co_return refused;
-  if (ctx.scope->rule != mapping::scope_rule::bypass_group) {
+std::variant<std::string, response> api::admin_gate(const request& req, context& ctx) {
+  // The dashboard session (cookie + CSRF token on writes) is the only way in; agent
+  // credentials never open an admin resource.
+  ctx.via = "session";
+  if (!p_.sessions) {
     ctx.decision = "deny";
-    co_return problem(http::status::forbidden, "not-admin",
-                      "this resource is for members of an admin (bypass) group");
+    return problem(http::status::not_found, "not-found", "no such resource");
   }
-  co_return std::nullopt;
+  auto gate = require_admin(*p_.sessions, req);
+  if (auto* refused = std::get_if<response>(&gate)) {
+    ctx.decision = "deny";
+    return std::move(*refused);
+  }
+  ctx.agent = std::get<admin_principal>(gate).login;
+  return ctx.agent;
 }
 
 net::awaitable<std::optional<response>> api::admit(request& req, const connection_info& conn,

@@ -5,8 +5,10 @@
 
 #include <boost/url/url_view.hpp>
 #include <memory>
+#include <variant>
 
 #include "gateway/admin_api.hpp"
+#include "gateway/admin_session.hpp"
 #include "gateway/authenticator.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/metrics.hpp"
@@ -37,7 +39,8 @@ struct api_parts {
   policy::reveal_ledger& ledger;
   policy::alert_mailer* mailer;  // null: no limit alerts configured
   class reveal_admin_api& reveal_admin;
-  admin_api* admin = nullptr;  // /admin (dashboard); 404 when null
+  admin_api* admin = nullptr;          // /admin (dashboard); 404 when null
+  admin_sessions* sessions = nullptr;  // dashboard sessions: the only way into /admin/api
   // For /metrics: which backend answered, and the index state (null without an index).
   mapping::routing_customer_source* routing = nullptr;  // told of writes (read-your-writes)
   const mapping::directory_index* index = nullptr;
@@ -78,8 +81,8 @@ class api {
   // The one check in front of every admin resource: for now, an agent authenticated by
   // Basic who is a member of a bypass group (scope rule bypass_group). Dashboard session
   // authentication replaces this function alone.
-  net::awaitable<std::optional<response>> admin_gate(request& req, const connection_info& conn,
-                                                     context& ctx);
+  // The logged-in dashboard admin's login, or the refusal to send (401/403).
+  std::variant<std::string, response> admin_gate(const request& req, context& ctx);
   // Authenticates and resolves scope; on failure returns the response to send.
   net::awaitable<std::optional<response>> admit(request& req, const connection_info& conn,
                                                 context& ctx, bool need_customer_access);

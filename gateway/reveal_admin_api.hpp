@@ -1,5 +1,6 @@
 // Admin operations on reveals, as JSON/CSV handlers the admin router calls after it has
-// established that the caller is an admin (api::admin_gate):
+// established that the caller is a logged-in dashboard admin (api::admin_gate, which uses
+// require_admin: session cookie, CSRF token on writes):
 //
 //   GET    /admin/api/v1/reveals?agent=&customer=&from=&to=&limit=&before=   activity log
 //   GET    /admin/api/v1/reveals/export?agent=&customer=&from=&to=           the same as CSV

@@ -72,7 +72,7 @@ struct service::parts {
         mailer(make_mailer(cfg, ledger)),
         reveal_admin(cfg, directory, ledger),
         api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
-             contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &customers,
+             contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &sessions, &customers,
              index.get()}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),

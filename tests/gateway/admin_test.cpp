@@ -30,49 +30,6 @@ std::string admin_yaml(const std::string& scope = "", const std::string& admin_e
                            "\"]\n  login_attempts_per_minute: 3\n" + admin_extra);
 }
 
-// A logged-in dashboard client: keeps the session cookie and the CSRF token.
-struct admin_client {
-  const running_gateway& gw;
-  std::string cookie;
-  std::string csrf;
-
-  http_reply login(const std::string& login, const std::string& password) {
-    json::object body;
-    body["login"] = login;
-    body["password"] = password;
-    auto r = http({.method = "POST",
-                   .url = gw.url("/admin/api/v1/session"),
-                   .headers = {"Content-Type: application/json"},
-                   .body = json::serialize(body),
-                   .user = ""});
-    if (r.status == 200) {
-      auto set_cookie = r.header("set-cookie");
-      cookie = set_cookie.substr(0, set_cookie.find(';'));
-      csrf = std::string(json::parse(r.body).at("csrf_token").as_string());
-    }
-    return r;
-  }
-
-  http_reply call(const std::string& method, const std::string& path, const std::string& body = "",
-                  std::vector<std::string> headers = {}, bool with_csrf = true) const {
-    if (!cookie.empty()) headers.push_back("Cookie: " + cookie);
-    if (with_csrf && !csrf.empty()) headers.push_back("X-CSRF-Token: " + csrf);
-    if (!body.empty() && body.front() == '{') headers.push_back("Content-Type: application/json");
-    return http({.method = method,
-                 .url = gw.url(path),
-                 .headers = std::move(headers),
-                 .body = body,
-                 .user = ""});
-  }
-
-  json::value get(const std::string& path, long expect = 200) const {
-    auto r = call("GET", path);
-    INFO("GET " << path << " -> " << r.status << " " << r.body);
-    CHECK(r.status == expect);
-    return json::parse(r.body);
-  }
-};
-
 admin_client logged_in(const running_gateway& gw) {
   admin_client c{gw, "", ""};
   auto r = c.login("owner", "owner-pw");

@@ -106,6 +106,9 @@ customers:
     phone: telephoneNumber
 scope:
   bypass_groups: ["cn=owners,ou=groups,dc=example,dc=com"]
+admin:
+  group_dns: ["cn=owners,ou=groups,dc=example,dc=com"]
+  login_attempts_per_minute: 1000
 masking:
   style: partial
   visible_to_groups: ["cn=viewers,ou=groups,dc=example,dc=com"]
@@ -191,6 +194,7 @@ http_reply post(const std::string& path, const std::string& user) {
 
 http_reply call(const std::string& method, const std::string& path, const std::string& user,
                 const std::string& body = "") {
+  if (path.starts_with("/admin/")) return admin_call(*shared().gw, method, path, user, body);
   return http({.method = method,
                .url = shared().gw->url(path),
                .headers = {"Content-Type: application/json"},
@@ -451,6 +455,8 @@ TEST_CASE("admin resources are for bypass-group members only, and check their in
     CHECK(call("GET", path, "").status == 401);
     CHECK(call("GET", path, "owner:wrong").status == 401);
     CHECK(call("GET", path, pw("owner")).status == 200);
+    // Agent credentials never open an admin resource, not even an owner's.
+    CHECK(http_get(shared().gw->url(path), pw("owner")).status == 401);
   }
   CHECK(call("PUT", "/admin/api/v1/agents/m1/limit", pw("m1"),
              R"({"limit": 99, "duration": "permanent"})")

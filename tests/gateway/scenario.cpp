@@ -130,7 +130,9 @@ std::string running_gateway::url(const std::string& path) const {
 
 boost::json::value running_gateway::get_json(const std::string& path, const std::string& user,
                                              long expect_status) const {
-  auto r = http_get(url(path), user);
+  // Dashboard resources are reached through a dashboard session, never Basic credentials.
+  bool admin = path.starts_with("/admin/api/") && !path.starts_with("/admin/api/v1/session");
+  auto r = admin ? admin_call(*this, "GET", path, user) : http_get(url(path), user);
   INFO("GET " << path << " as " << user << " -> " << r.status << " " << r.body);
   CHECK(r.status == expect_status);
   boost::system::error_code ec;
@@ -155,6 +157,57 @@ bool running_gateway::wait_ready(long status, double seconds) const {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+namespace json = boost::json;
+
+http_reply admin_client::login(const std::string& login, const std::string& password) {
+  json::object body;
+  body["login"] = login;
+  body["password"] = password;
+  auto r = http({.method = "POST",
+                 .url = gw.url("/admin/api/v1/session"),
+                 .headers = {"Content-Type: application/json"},
+                 .body = json::serialize(body),
+                 .user = ""});
+  if (r.status == 200) {
+    auto set_cookie = r.header("set-cookie");
+    cookie = set_cookie.substr(0, set_cookie.find(';'));
+    csrf = std::string(json::parse(r.body).at("csrf_token").as_string());
+  }
+  return r;
+}
+
+http_reply admin_client::call(const std::string& method, const std::string& path,
+                              const std::string& body, std::vector<std::string> headers,
+                              bool with_csrf) const {
+  if (!cookie.empty()) headers.push_back("Cookie: " + cookie);
+  if (with_csrf && !csrf.empty()) headers.push_back("X-CSRF-Token: " + csrf);
+  if (!body.empty() && body.front() == '{') headers.push_back("Content-Type: application/json");
+  return http({.method = method,
+               .url = gw.url(path),
+               .headers = std::move(headers),
+               .body = body,
+               .user = ""});
+}
+
+json::value admin_client::get(const std::string& path, long expect) const {
+  auto r = call("GET", path);
+  INFO("GET " << path << " -> " << r.status << " " << r.body);
+  CHECK(r.status == expect);
+  return json::parse(r.body);
+}
+
+http_reply admin_call(const running_gateway& gw, const std::string& method, const std::string& path,
+                      const std::string& user, const std::string& body) {
+  admin_client c{gw};
+  if (!user.empty()) {
+    auto colon = user.find(':');
+    auto r =
+        c.login(user.substr(0, colon), colon == std::string::npos ? "" : user.substr(colon + 1));
+    if (r.status != 200) return r;
+  }
+  return c.call(method, path, body);
 }
 
 }  // namespace scopegate::testing

@@ -50,4 +50,21 @@ inline std::string pw(const std::string& login) {
   return login + ":" + login + "-pw";
 }
 
+// A logged-in dashboard client: keeps the session cookie and the CSRF token.
+struct admin_client {
+  const running_gateway& gw;
+  std::string cookie;
+  std::string csrf;
+
+  http_reply login(const std::string& login, const std::string& password);
+  http_reply call(const std::string& method, const std::string& path, const std::string& body = "",
+                  std::vector<std::string> headers = {}, bool with_csrf = true) const;
+  boost::json::value get(const std::string& path, long expect = 200) const;
+};
+
+// `method path` as `user` ("login:password") logged into the dashboard: a session is opened
+// for the call; when the login is refused, that refusal is the reply. Empty user: no session.
+http_reply admin_call(const running_gateway& gw, const std::string& method, const std::string& path,
+                      const std::string& user, const std::string& body = "");
+
 }  // namespace scopegate::testing

@@ -228,7 +228,9 @@ TEST_CASE("no reachable server: not ready, operations fail fast") {
   auto pw = h.await(c.check_password("uid=a,dc=example,dc=com", "pw"));
   REQUIRE(!pw.has_value());
   CHECK(pw.error().unavailable());
-  CHECK(std::chrono::steady_clock::now() - start < 1s);
+  // Fast means without waiting for an operation timeout (the bound is loose on purpose:
+  // this machine may be busy; the point is not waiting for a connection that is not there).
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(cfg.timeout_ms));
   CHECK(!c.ready());
   CHECK(wait_until([&] { return c.stats().reconnects >= 2; }));
 }
