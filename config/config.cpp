@@ -635,7 +635,8 @@ void parse_partners(const parser& p, const value& v, partners_config& c) {
 void parse_customers(const parser& p, const value& v, customers_config& c) {
   section s(p, v,
             {"base_dn", "filter", "login_attribute", "customer_id_attribute", "search_attributes",
-             "fields", "max_results", "owner_attribute", "editable_fields", "object_classes"});
+             "fields", "max_results", "index", "index_max_staleness_seconds", "owner_attribute",
+             "editable_fields", "object_classes"});
   c.base_dn = p.dn(s.require("base_dn"));
   if (auto f = s.get("filter")) c.filter = p.filter(*f);
   if (auto a = s.get("login_attribute")) c.login_attribute = p.attribute(*a);
@@ -664,6 +665,10 @@ void parse_customers(const parser& p, const value& v, customers_config& c) {
                 {"phone", "telephoneNumber"}};
   }
   set_int(p, s, "max_results", c.max_results, 1, kMaxInt);
+  if (auto i = s.get("index"))
+    c.index =
+        p.one_of(*i, {"memory", "ldap"}) == "ldap" ? customer_index::ldap : customer_index::memory;
+  set_int(p, s, "index_max_staleness_seconds", c.index_max_staleness_seconds, 0, 86'400);
   if (auto a = s.get("owner_attribute")) c.owner_attribute = p.attribute(*a);
   if (auto e = s.get("editable_fields")) {
     c.editable_fields.clear();
@@ -1040,7 +1045,9 @@ std::string describe(const config& c) {
   o << "customers: " << c.customers.base_dn << " " << c.customers.filter << ", login "
     << c.customers.login_attribute << ", customer ID " << c.customers.customer_id_attribute
     << ", search " << join(c.customers.search_attributes, ", ") << ", fields " << join(fields, ", ")
-    << ", max results " << c.customers.max_results << "\n";
+    << ", max results " << c.customers.max_results << ", index "
+    << (c.customers.index == customer_index::ldap ? "ldap" : "memory") << " (max staleness "
+    << c.customers.index_max_staleness_seconds << " s)\n";
   o << "scope: unassigned agents "
     << (c.scope.unassigned_agents == unassigned_policy::all ? "see all" : "denied")
     << ", bypass groups: " << list_or_none(c.scope.bypass_groups) << ", cache "

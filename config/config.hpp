@@ -85,6 +85,8 @@ struct customer_field {
   std::string attribute;  // LDAP attribute
 };
 
+enum class customer_index { memory, ldap };
+
 struct customers_config {
   std::string base_dn;
   std::string filter = "(objectClass=inetOrgPerson)";
@@ -94,6 +96,11 @@ struct customers_config {
   std::vector<customer_field>
       fields;                 // in file order; default {login, customer_id, name, email, phone}
   int max_results = 100'000;  // a search matching more is refused (413-like problem)
+  // Where scoped searches run: an in-memory index kept current by an RFC 4533 sync
+  // (falls back to LDAP pushdown while it is incomplete or its sync is broken), or LDAP.
+  customer_index index = customer_index::memory;
+  // How long a broken sync may leave the index serving before answers go to LDAP.
+  int index_max_staleness_seconds = 5;
   // Set by the gateway on customers it creates: the creating agent's DN (creator scope).
   std::string owner_attribute = "scopegateOwner";
   // JSON field names that create/PATCH/import may set; empty = every field but login.

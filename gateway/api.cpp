@@ -606,6 +606,35 @@ std::string api::render_metrics() const {
           c.misses.load());
   counter("scopegate_scope_cache_shared_flights_total",
           "Scope misses that waited for a concurrent identical lookup.", c.shared_flights.load());
+  if (p_.routing) {
+    counter("scopegate_customer_queries_memory_total",
+            "Customer queries answered from the in-memory directory index.",
+            p_.routing->stats().memory.load());
+    counter("scopegate_customer_queries_ldap_total",
+            "Customer queries answered by LDAP filter pushdown.", p_.routing->stats().ldap.load());
+  }
+  if (p_.index) {
+    const auto& s = p_.index->stats();
+    counter("scopegate_index_customer_rebuilds_total",
+            "Customer snapshots of the directory index built.", s.customer_rebuilds.load());
+    counter("scopegate_index_mapping_rebuilds_total",
+            "Partner/agent snapshots of the directory index built.", s.mapping_rebuilds.load());
+    auto snap = p_.index->customers();
+    extra +=
+        "# HELP scopegate_index_usable Whether customer queries may be answered from the "
+        "directory index.\n# TYPE scopegate_index_usable gauge\nscopegate_index_usable " +
+        std::string(p_.index->usable() ? "1" : "0") +
+        "\n# HELP scopegate_index_in_sync Whether every sync watch of the index is current.\n"
+        "# TYPE scopegate_index_in_sync gauge\nscopegate_index_in_sync " +
+        std::string(p_.index->in_sync() ? "1" : "0") +
+        "\n# HELP scopegate_index_customer_rebuild_seconds Duration of the last customer "
+        "snapshot rebuild.\n# TYPE scopegate_index_customer_rebuild_seconds gauge\n"
+        "scopegate_index_customer_rebuild_seconds " +
+        std::to_string(static_cast<double>(s.last_customer_rebuild_us.load()) / 1e6) +
+        "\n# HELP scopegate_index_customers Customers in the directory index.\n"
+        "# TYPE scopegate_index_customers gauge\nscopegate_index_customers " +
+        std::to_string(snap ? snap->by_login.size() : 0) + "\n";
+  }
   extra +=
       "# HELP scopegate_ldap_up Whether a search connection to LDAP is up.\n"
       "# TYPE scopegate_ldap_up gauge\nscopegate_ldap_up " +

@@ -14,6 +14,8 @@
 #include "gateway/metrics.hpp"
 #include "mapping/customer_source.hpp"
 #include "mapping/customer_store.hpp"
+#include "mapping/directory_index.hpp"
+#include "mapping/memory_customer_source.hpp"
 #include "mapping/scope_resolver.hpp"
 #include "policy/access_mode.hpp"
 #include "policy/alert_mailer.hpp"
@@ -39,6 +41,9 @@ struct api_parts {
   class reveal_admin_api& reveal_admin;
   admin_api* admin = nullptr;          // /admin (dashboard); 404 when null
   admin_sessions* sessions = nullptr;  // dashboard sessions: the only way into /admin/api
+  // For /metrics: which backend answered, and the index state (null without an index).
+  mapping::routing_customer_source* routing = nullptr;  // told of writes (read-your-writes)
+  const mapping::directory_index* index = nullptr;
 };
 
 class api {

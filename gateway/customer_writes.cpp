@@ -169,6 +169,7 @@ net::awaitable<response> api::customers_create(context& ctx, request& req) {
   }
   std::string login = *fields["login"];
   auto created = co_await p_.store.create(std::move(fields), ctx.who->dn);
+  if (p_.routing) p_.routing->note_write();
   if (!created) {
     spdlog::warn("create by {} failed: {}", ctx.agent, created.error().message);
     ctx.decision = "error";
@@ -216,6 +217,7 @@ net::awaitable<response> api::customers_update(context& ctx, request& req, std::
                       "a customer cannot be moved to a customer ID outside this agent's scope");
   }
   auto updated = co_await p_.store.update((*existing)->dn, std::move(changes));
+  if (p_.routing) p_.routing->note_write();
   if (!updated) {
     spdlog::warn("update by {} failed: {}", ctx.agent, updated.error().message);
     ctx.decision = "error";
@@ -245,6 +247,7 @@ net::awaitable<response> api::customers_delete(context& ctx, std::string login) 
     co_return problem(http::status::not_found, "customer-not-found", "no such customer");
   }
   auto removed = co_await p_.store.remove((*existing)->dn);
+  if (p_.routing) p_.routing->note_write();
   if (!removed) {
     ctx.decision = "error";
     co_return write_error(removed.error());
@@ -419,6 +422,7 @@ net::awaitable<response> api::customers_import(context& ctx, request& req) {
     std::string dn = p.dn;
     auto outcome = creating ? co_await p_.store.create(std::move(fields), ctx.who->dn)
                             : co_await p_.store.update(std::move(dn), std::move(fields));
+    if (p_.routing) p_.routing->note_write();
     if (!outcome) {
       ctx.decision = "error";
       spdlog::warn("import by {} stopped at row {}: {}", ctx.agent, p.row, outcome.error().message);

@@ -14,6 +14,8 @@
 #include "gateway/api.hpp"
 #include "gateway/http_server.hpp"
 #include "gateway/reveal_admin_api.hpp"
+#include "mapping/directory_index.hpp"
+#include "mapping/memory_customer_source.hpp"
 
 namespace scopegate::gateway {
 
@@ -47,8 +49,11 @@ struct service::parts {
         io(threads),
         ldap(io.get_executor(), cfg.ldap),
         directory(ldap, cfg),
+        index(cfg.customers.index == config::customer_index::memory
+                  ? std::make_unique<mapping::directory_index>(cfg)
+                  : nullptr),
         scopes(directory, groups_of_interest(cfg)),
-        customers(directory),
+        customers(directory, index.get()),
         store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
         mappings(directory, cfg.admin.partner_object_classes),
@@ -66,8 +71,9 @@ struct service::parts {
         ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
         mailer(make_mailer(cfg, ledger)),
         reveal_admin(cfg, directory, ledger),
-        api({cfg, ldap, directory, scopes, customers, customers, store, auth, metrics, contacts,
-             masker, ledger, mailer.get(), reveal_admin, &admin, &sessions}),
+        api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
+             contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &sessions, &customers,
+             index.get()}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
@@ -100,8 +106,9 @@ struct service::parts {
   net::io_context io;
   ldap::client ldap;
   mapping::directory directory;
+  std::unique_ptr<mapping::directory_index> index;  // null with customers.index: ldap
   mapping::scope_resolver scopes;
-  mapping::ldap_customer_source customers;
+  mapping::routing_customer_source customers;
   mapping::customer_store store;
   authenticator auth;
   mapping::mapping_store mappings;
@@ -137,6 +144,16 @@ void service::start() {
   // not the end of the process.
   std::signal(SIGPIPE, SIG_IGN);
   parts_->ldap.start();
+  if (auto* index = parts_->index.get()) {
+    auto* p = parts_.get();
+    p->scopes.use_index(index);
+    // A mapping change seen by the sync drops cached scopes and agents at once.
+    index->on_mapping_change([p] {
+      p->scopes.invalidate_all();
+      p->auth.forget_agents();
+    });
+    index->start();
+  }
   parts_->server.start();
   parts_->schedule_purge();
   spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
@@ -167,6 +184,7 @@ void service::shutdown() {
     spdlog::info("shutting down: draining {} connection(s)", p->server.open_connections());
     p->server.stop([p] {
       spdlog::info("drained; closing LDAP connections");
+      if (p->index) p->index->stop();
       p->ldap.stop();
       p->io.stop();
     });

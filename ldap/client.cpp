@@ -219,6 +219,14 @@ ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, s
   return nullptr;
 }
 
+}  // namespace
+
+LDAP* detail::open_service_connection(const config::ldap_config& cfg, std::string& err) {
+  return open_connection(cfg, true, err).release();
+}
+
+namespace {
+
 // ---------------------------------------------------------------------------------------
 // Operations and connections
 
@@ -299,6 +307,9 @@ class connection : public std::enable_shared_from_this<connection> {
 
   const strand_type& strand() const { return strand_; }
   bool up() const { return up_.load(std::memory_order_acquire); }
+  // From any thread once the client is stopping: ready() turns false at once, not only
+  // when the strand gets to shutdown().
+  void mark_down() { up_.store(false, std::memory_order_release); }
   std::atomic<int>& load() { return load_; }
 
   // --- everything below runs on the strand ---
@@ -731,8 +742,10 @@ void client::stop() {
   if (impl_->state->stopped.exchange(true)) return;
   impl_->setup->shutdown();
   for (auto* pool : {&impl_->search_pool, &impl_->bind_pool})
-    for (const auto& c : *pool)
+    for (const auto& c : *pool) {
+      c->mark_down();
       net::post(c->strand(), [c] { c->shutdown(); });
+    }
 }
 
 bool client::ready() const {

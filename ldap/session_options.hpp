@@ -16,4 +16,9 @@ namespace scopegate::ldap::detail {
 int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::string& uri,
                           std::string& what);
 
+// Opens a service connection: every URI in order, session options, StartTLS and the service
+// bind as configured. Blocking (bounded by the connect timeout); never call it on a thread
+// that serves requests. Returns null with `err` set on failure; the caller unbinds.
+LDAP* open_service_connection(const config::ldap_config& cfg, std::string& err);
+
 }  // namespace scopegate::ldap::detail

@@ -6,6 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "mapping/directory_index.hpp"
+
 namespace scopegate::mapping {
 namespace {
 
@@ -105,6 +107,11 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve(const agent& who) {
   co_return outcome;
 }
 
+std::shared_ptr<const mapping_snapshot> scope_resolver::usable_mappings() const {
+  if (!index_ || !index_->usable() || !dir_.ldap().ready()) return nullptr;
+  return index_->mappings();
+}
+
 net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& who) {
   const auto& cfg = dir_.cfg();
   auto scope = std::make_shared<access_scope>();
@@ -130,28 +137,50 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
       if (scope->is_member_of(group)) scope->creator_dn = who.dn;
   }
 
-  auto any = co_await dir_.any_partner_exists();
+  // One snapshot for the whole resolution, so that it sees one state of the mapping.
   // (The creator restriction set above travels with every scope kind below.)
-  if (!any) co_return any.error();
-  if (!*any) {
+  auto snap = usable_mappings();
+  bool any_partner = false;
+  if (snap) {
+    any_partner = !snap->partners.empty();
+  } else {
+    auto any = co_await dir_.any_partner_exists();
+    if (!any) co_return any.error();
+    any_partner = *any;
+  }
+  if (!any_partner) {
     scope->kind = scope_kind::all;
     scope->rule = scope_rule::no_partners_defined;
     co_return scope_ptr(std::move(scope));
   }
 
   // Partner IDs: from the agent's own attribute and/or from partner entries listing it.
+  // The index has the agent entry as it is now; `who` may come from a cache.
   std::vector<partner> partners;
   scope->partner_ids = who.partner_ids;
+  if (snap) {
+    if (auto ids = snap->partner_ids_of(who.dn)) scope->partner_ids = std::move(*ids);
+  }
   sort_unique(scope->partner_ids);
   if (!scope->partner_ids.empty()) {
-    auto by_id = co_await dir_.partners_with_ids(scope->partner_ids);
-    if (!by_id) co_return by_id.error();
-    partners = std::move(*by_id);
+    if (snap) {
+      partners = snap->with_ids(scope->partner_ids);
+    } else {
+      auto by_id = co_await dir_.partners_with_ids(scope->partner_ids);
+      if (!by_id) co_return by_id.error();
+      partners = std::move(*by_id);
+    }
   }
   if (cfg.partners.member_attribute) {
-    auto by_member = co_await dir_.partners_with_member(who.dn);
-    if (!by_member) co_return by_member.error();
-    for (auto& p : *by_member) {
+    std::vector<partner> members;
+    if (snap) {
+      members = snap->with_member(who.dn);
+    } else {
+      auto by_member = co_await dir_.partners_with_member(who.dn);
+      if (!by_member) co_return by_member.error();
+      members = std::move(*by_member);
+    }
+    for (auto& p : members) {
       scope->partner_ids.push_back(p.id);
       partners.push_back(std::move(p));
     }

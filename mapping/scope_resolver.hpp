@@ -19,6 +19,9 @@
 
 namespace scopegate::mapping {
 
+class directory_index;
+struct mapping_snapshot;
+
 using scope_ptr = std::shared_ptr<const access_scope>;
 
 struct scope_cache_stats {
@@ -48,6 +51,10 @@ class scope_resolver {
   // this is called do not populate the cache.
   void invalidate_all();
 
+  // Partner and agent lookups come from `index` while it is usable (and LDAP reachable),
+  // from LDAP otherwise. Set before the first resolve; null (the default): always LDAP.
+  void use_index(const directory_index* index) { index_ = index; }
+
   [[nodiscard]] const scope_cache_stats& stats() const { return stats_; }
   [[nodiscard]] std::size_t cached_entries() const;
 
@@ -58,7 +65,10 @@ class scope_resolver {
     std::chrono::steady_clock::time_point expires;
   };
 
+  [[nodiscard]] std::shared_ptr<const mapping_snapshot> usable_mappings() const;
+
   directory& dir_;
+  const directory_index* index_ = nullptr;
   std::vector<std::string> groups_of_interest_;  // sorted, unique; includes creator groups
   std::atomic<bool> fieldworkers_see_all_;
   mutable std::mutex mutex_;

@@ -108,6 +108,8 @@ TEST_CASE("minimal config gets every default") {
   CHECK(c.customers.fields[4].name == "phone");
   CHECK(c.customers.fields[4].attribute == "telephoneNumber");
   CHECK(c.customers.max_results == 100'000);
+  CHECK(c.customers.index == customer_index::memory);
+  CHECK(c.customers.index_max_staleness_seconds == 5);
 
   CHECK(c.scope.unassigned_agents == unassigned_policy::deny);
   CHECK(c.scope.bypass_groups.empty());
@@ -184,6 +186,8 @@ customers:
     name_de: cn;lang-de
     oid_field: 2.5.4.3
   max_results: 5000
+  index: ldap
+  index_max_staleness_seconds: 0
 scope:
   unassigned_agents: all
   bypass_groups:
@@ -236,6 +240,8 @@ log:
   CHECK(c.customers.fields[6].attribute == "cn;lang-de");
   CHECK(c.customers.fields[7].attribute == "2.5.4.3");
   CHECK(c.customers.max_results == 5000);
+  CHECK(c.customers.index == customer_index::ldap);
+  CHECK(c.customers.index_max_staleness_seconds == 0);
   CHECK(c.scope.unassigned_agents == unassigned_policy::all);
   CHECK(c.scope.bypass_groups == std::vector<std::string>{"cn=owners,ou=groups,dc=example,dc=com"});
   CHECK(c.scope.group_member_attribute == "uniqueMember");
@@ -776,6 +782,22 @@ TEST_CASE("load_config") {
       CHECK(c.scope.bypass_groups.size() == 1);
     }
   }
+}
+
+TEST_CASE("customers.index: memory or ldap; staleness a bounded non-negative integer") {
+  CHECK(parse_config(kMinimal + "  index: memory\n").customers.index == customer_index::memory);
+  CHECK(parse_config(kMinimal + "  index: ldap\n").customers.index == customer_index::ldap);
+  auto e = error_of(kMinimal + "  index: disk\n");
+  CHECK(e.key_path() == "customers.index");
+  CHECK(e.message().find("memory") != std::string::npos);
+  CHECK(error_of(kMinimal + "  index_max_staleness_seconds: -1\n").key_path() ==
+        "customers.index_max_staleness_seconds");
+  CHECK(error_of(kMinimal + "  index_max_staleness_seconds: 100000\n").key_path() ==
+        "customers.index_max_staleness_seconds");
+  CHECK(error_of(kMinimal + "  index_max_staleness_seconds: soon\n").key_path() ==
+        "customers.index_max_staleness_seconds");
+  CHECK(parse_config(kMinimal + "  index_max_staleness_seconds: 0\n")
+            .customers.index_max_staleness_seconds == 0);
 }
 
 TEST_CASE("contact protection defaults") {
