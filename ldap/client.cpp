@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -301,7 +302,8 @@ class connection : public std::enable_shared_from_this<connection> {
         state_(std::move(state)),
         connector_(std::move(setup)),
         bind_only_(bind_only),
-        backoff_timer_(strand_) {}
+        backoff_timer_(strand_),
+        search_slot_(executor, 1) {}
 
   ~connection() { close_handle(); }
 
@@ -311,6 +313,13 @@ class connection : public std::enable_shared_from_this<connection> {
   // when the strand gets to shutdown().
   void mark_down() { up_.store(false, std::memory_order_release); }
   std::atomic<int>& load() { return load_; }
+
+  // One search at a time: slapd keeps a single paged-results state per connection, so a
+  // second paged search on it would invalidate the first one's cookie. Holding a token in
+  // this channel (capacity 1) is holding the connection's search slot; thread-safe.
+  net::experimental::concurrent_channel<void(boost::system::error_code)>& search_slot() {
+    return search_slot_;
+  }
 
   // --- everything below runs on the strand ---
 
@@ -575,6 +584,7 @@ class connection : public std::enable_shared_from_this<connection> {
   std::weak_ptr<connector> connector_;
   const bool bind_only_;
   net::steady_timer backoff_timer_;
+  net::experimental::concurrent_channel<void(boost::system::error_code)> search_slot_;
 
   // Strand only.
   ldap_handle ld_;
@@ -590,6 +600,21 @@ class connection : public std::enable_shared_from_this<connection> {
 };
 
 // Holds a connection's load counter up for the duration of a caller's operation.
+// Gives a connection's search slot back on every path out of a search.
+class slot_guard {
+ public:
+  using channel = net::experimental::concurrent_channel<void(boost::system::error_code)>;
+  explicit slot_guard(channel& slot) : slot_(slot) {}
+  ~slot_guard() {
+    slot_.try_receive([](boost::system::error_code) {});
+  }
+  slot_guard(const slot_guard&) = delete;
+  slot_guard& operator=(const slot_guard&) = delete;
+
+ private:
+  channel& slot_;
+};
+
 class load_guard {
  public:
   explicit load_guard(std::atomic<int>& load) : load_(load) { ++load_; }
@@ -780,8 +805,12 @@ net::awaitable<result<std::vector<entry>>> client::search(search_request request
     ++stats.errors;
     co_return error{LDAP_SERVER_DOWN, k_no_connection};
   }
-  // Paged-results cookies belong to one connection: every page goes to `conn`.
+  // Paged-results cookies belong to one connection: every page goes to `conn`, and no other
+  // search runs on it meanwhile (see connection::search_slot).
   load_guard guard(conn->load());
+  const boost::system::error_code token;
+  co_await conn->search_slot().async_send(token, net::as_tuple(net::use_awaitable));
+  slot_guard slot(conn->search_slot());
   auto req = std::make_shared<const search_request>(std::move(request));
   const int page_size = self->state->cfg.page_size;
   const std::size_t limit = req->size_limit > 0 ? static_cast<std::size_t>(req->size_limit) : 0;

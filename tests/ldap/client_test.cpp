@@ -124,6 +124,26 @@ TEST_CASE("paged search merges every page without duplicates") {
   CHECK(h.await(x.c.search(people())).has_value());
 }
 
+TEST_CASE("concurrent multi-page searches on one connection all complete") {
+  // slapd keeps one paged-results state per connection: interleaved pages of two searches
+  // would invalidate each other's cookies. The client must not let that happen.
+  slapd& server = shared_server();
+  io_harness h(2);
+  auto cfg = config_for(server);
+  cfg.pool_size = 1;
+  cfg.page_size = 100;
+  connected x(h, cfg);
+  std::vector<std::future<result<std::vector<entry>>>> futures;
+  for (int i = 0; i < 6; ++i)
+    futures.push_back(h.spawn(x.c.search(
+        query(k_customers, "(objectClass=inetOrgPerson)", {"uid"}, search_scope::one_level))));
+  for (auto& f : futures) {
+    auto r = f.get();
+    REQUIRE(r.has_value());
+    CHECK(r->size() == 1'250);
+  }
+}
+
 TEST_CASE("200 concurrent searches on two threads") {
   slapd& server = shared_server();
   io_harness h(2);
