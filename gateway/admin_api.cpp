@@ -37,14 +37,6 @@ void secure(response& res) {
   res.set("Referrer-Policy", "no-referrer");
 }
 
-response json_response(const json::value& body, http::status status = http::status::ok) {
-  response res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
-
 // A problem with extra members (e.g. the unknown IDs a client must confirm).
 response problem_with(http::status status, std::string_view type, std::string_view detail,
                       const json::object& extra) {

@@ -23,14 +23,6 @@ constexpr std::size_t k_max_limit = 500;
 constexpr std::size_t k_max_query_value = 256;
 constexpr std::string_view k_page_token_prefix = "v1:";
 
-response json_response(const json::value& body, http::status status = http::status::ok) {
-  response res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
-
 // Values that can reach LDAP from a request: bounded and free of control bytes (NUL in a
 // filter value is escaped anyway; refusing it makes the error visible).
 bool acceptable_value(std::string_view v) {

@@ -21,14 +21,6 @@ constexpr std::size_t k_max_value = 1024;
 constexpr std::size_t k_max_import_rows = 10'000;
 constexpr std::size_t k_export_page = 500;
 
-response json_reply(const json::value& body, http::status status) {
-  response res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
-
 bool clean_value(std::string_view v) {
   if (v.size() > k_max_value) return false;
   for (unsigned char c : v)
@@ -185,7 +177,7 @@ net::awaitable<response> api::customers_create(context& ctx, request& req) {
   }
   p_.masker.apply(**found, ctx.contact.view);
   auto item = record_json(c, **found);
-  auto res = json_reply(item, http::status::created);
+  auto res = json_response(item, http::status::created);
   res.set(http::field::location, "/api/v1/customers/" + login);
   co_return res;
 }
@@ -229,7 +221,7 @@ net::awaitable<response> api::customers_update(context& ctx, request& req, std::
   if (!after || !*after) co_return response{http::status::no_content, 11};
   p_.masker.apply(**after, ctx.contact.view);
   auto item = record_json(c, **after);
-  co_return json_reply(item, http::status::ok);
+  co_return json_response(item, http::status::ok);
 }
 
 net::awaitable<response> api::customers_delete(context& ctx, std::string login) {
@@ -446,7 +438,7 @@ net::awaitable<response> api::customers_import(context& ctx, request& req) {
   spdlog::info("audit import agent={} created={} updated={}", ctx.agent, created, updated);
   ctx.items = created + updated;
   auto report = import_report(created, updated, std::move(applied));
-  co_return json_reply(report, http::status::ok);
+  co_return json_response(report, http::status::ok);
 }
 
 }  // namespace scopegate::gateway

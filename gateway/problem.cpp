@@ -18,4 +18,12 @@ response problem(http::status status, std::string_view type_suffix, std::string_
   return res;
 }
 
+response json_response(const boost::json::value& body, http::status status) {
+  response res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
 }  // namespace scopegate::gateway

@@ -26,14 +26,6 @@ constexpr std::size_t k_page_default = 100;
 constexpr std::size_t k_page_max = 1000;
 constexpr std::size_t k_export_max = 100'000;
 
-response json_ok(const json::value& body, http::status status = http::status::ok) {
-  response res{status, 11};
-  res.set(http::field::content_type, "application/json");
-  res.set(http::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
-  return res;
-}
-
 response bad(std::string_view detail) {
   return problem(http::status::bad_request, "bad-query", detail);
 }
@@ -257,7 +249,7 @@ net::awaitable<response> reveal_admin_api::list(urls::url_view url, bool csv) {
   else
     body["next_before"] = nullptr;
   body["items"] = std::move(items);
-  co_return json_ok(body);
+  co_return json_response(body);
 }
 
 net::awaitable<response> reveal_admin_api::revealers(std::string customer) {
@@ -274,7 +266,7 @@ net::awaitable<response> reveal_admin_api::revealers(std::string customer) {
   json::object body;
   body["customer_login"] = customer;
   body["revealed_by"] = std::move(items);
-  co_return json_ok(body);
+  co_return json_response(body);
 }
 
 net::awaitable<response> reveal_admin_api::limit_get(std::string agent) {
@@ -312,7 +304,7 @@ net::awaitable<response> reveal_admin_api::limit_get(std::string agent) {
     body["agent_attribute_limit"] = nullptr;
   body["today"] = quota_json(*q);
   body["overrides"] = std::move(list);
-  co_return json_ok(body);
+  co_return json_response(body);
 }
 
 net::awaitable<response> reveal_admin_api::limit_put(std::string agent, const std::string& body,
@@ -389,7 +381,7 @@ net::awaitable<response> reveal_admin_api::notifications(urls::url_view url) {
                                  {"last_error", r.last_error},
                                  {"created_at", iso(r.created_at)},
                                  {"updated_at", iso(r.updated_at)}});
-  co_return json_ok(json::object{{"items", std::move(items)}});
+  co_return json_response(json::object{{"items", std::move(items)}});
 }
 
 }  // namespace scopegate::gateway
