@@ -653,9 +653,39 @@ async function settingsPage() {
     box.disabled = false;
     $('set-attribute').textContent = d.access_mode_attribute;
     $('set-default').textContent = d.default_mode;
-    $('set-groups').replaceChildren(...d.group_modes.map((g) => el('tr', null, el('td', { class: 'mono', text: g.group }), el('td', { text: g.mode }))));
-    $('set-groups-empty').hidden = d.group_modes.length > 0;
+    $('set-groups').replaceChildren(...d.group_modes.map((g) => groupRow(g.group, g.mode)));
+    syncGroupsEmpty();
   };
+  const syncGroupsEmpty = () => { $('set-groups-empty').hidden = $('set-groups').children.length > 0; };
+  const groupRow = (dn, mode) => {
+    const n = $('set-groups').children.length + 1;
+    const select = el('select', { 'aria-label': `Mode of group ${n}`, class: 'set-group-mode' },
+      ...MODES.map((m) => el('option', { value: m, text: m, selected: m === mode })));
+    const row = el('tr', null,
+      el('td', null, el('input', { type: 'text', class: 'mono set-group-dn', value: dn, 'aria-label': `DN of group ${n}`, placeholder: 'cn=editors,ou=groups,dc=example,dc=com' })),
+      el('td', null, select),
+      el('td', null, el('button', { type: 'button', class: 'danger', text: 'Remove', onclick: () => { row.remove(); syncGroupsEmpty(); } })));
+    return row;
+  };
+  $('set-groups-add').addEventListener('click', () => {
+    const row = groupRow('', 'view_only');
+    $('set-groups').append(row);
+    syncGroupsEmpty();
+    row.querySelector('input').focus();
+  });
+  $('set-groups-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    show($('set-groups-ok'), '');
+    const groups = [...$('set-groups').children].map((tr) => ({
+      group: tr.querySelector('.set-group-dn').value.trim(),
+      mode: tr.querySelector('.set-group-mode').value,
+    }));
+    const r = await api('PUT', 'settings', { body: { group_modes: groups } });
+    if (!r.ok) { show($('set-groups-error'), problemText(r)); return; }
+    show($('set-groups-error'), '');
+    fill(r.data);
+    show($('set-groups-ok'), 'Group defaults saved.');
+  });
   box.addEventListener('change', async () => {
     box.disabled = true;
     show($('set-ok'), '');

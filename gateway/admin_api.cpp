@@ -369,18 +369,23 @@ json::object mode_state(const std::string& login, std::string_view value) {
   return o;
 }
 
-json::object settings_json(const config::config& cfg, bool see_all) {
-  json::object o;
-  o["fieldworkers_see_all_customers"] = see_all;
-  o["default_mode"] = config::to_string(cfg.access.default_mode);
+json::array group_modes_json(const std::vector<config::group_mode>& modes) {
   json::array groups;
-  for (const auto& g : cfg.access.group_modes) {
+  for (const auto& g : modes) {
     json::object item;
     item["group"] = g.group_dn;
     item["mode"] = config::to_string(g.mode);
     groups.push_back(std::move(item));
   }
-  o["group_modes"] = std::move(groups);
+  return groups;
+}
+
+json::object settings_json(const config::config& cfg, bool see_all,
+                           const std::vector<config::group_mode>& modes) {
+  json::object o;
+  o["fieldworkers_see_all_customers"] = see_all;
+  o["default_mode"] = config::to_string(cfg.access.default_mode);
+  o["group_modes"] = group_modes_json(modes);
   o["access_mode_attribute"] = cfg.agents.access_mode_attribute;
   return o;
 }
@@ -1065,8 +1070,32 @@ net::awaitable<response> admin_api::agent_mode(call& c, std::string login) {
   }
   auto scope = co_await p_.scopes.resolve_uncached(agent);
   if (!scope) co_return unavailable();
-  auto decision = policy::decide_access_mode(p_.cfg, agent, **scope);
+  auto decision =
+      p_.access_defaults
+          ? policy::decide_access_mode(p_.cfg, agent, **scope, *p_.access_defaults->group_modes())
+          : policy::decide_access_mode(p_.cfg, agent, **scope);
   co_return json_response(mode_json(*canonical, decision, agent.entry.first(attribute)));
+}
+
+std::vector<config::group_mode> admin_api::current_group_modes() const {
+  return p_.access_defaults ? *p_.access_defaults->group_modes() : p_.cfg.access.group_modes;
+}
+
+std::int64_t admin_api::replace_group_modes(const std::string& actor,
+                                            std::vector<config::group_mode> modes,
+                                            const std::string& summary_prefix) {
+  auto before = current_group_modes();
+  p_.history.set_setting("group_modes", group_modes_text(modes));
+  history_entry e;
+  e.actor = actor;
+  e.action = "settings.group_modes";
+  e.summary = summary_prefix + "access-mode group defaults: " + std::to_string(before.size()) +
+              " → " + std::to_string(modes.size()) + " group(s)";
+  e.before_json = group_modes_text(before);
+  e.after_json = group_modes_text(modes);
+  if (p_.set_group_modes) p_.set_group_modes(std::move(modes));
+  p_.invalidate_caches();
+  return p_.history.record(std::move(e));
 }
 
 net::awaitable<response> admin_api::settings(call& c) {
@@ -1074,8 +1103,28 @@ net::awaitable<response> admin_api::settings(call& c) {
     std::optional<response> refused;
     auto body = json_body(c.req, refused);
     if (!body) co_return std::move(*refused);
+    for (const auto& member : *body)
+      if (member.key() != "fieldworkers_see_all_customers" && member.key() != "group_modes")
+        co_return problem(http::status::bad_request, "invalid-setting",
+                          "unknown setting '" + std::string(member.key()).substr(0, 64) + "'");
+    if (auto g = body->find("group_modes"); g != body->end()) {
+      std::string error;
+      auto text = json::serialize(g->value());
+      auto modes = parse_group_modes(text, error);
+      if (!modes) co_return problem(http::status::bad_request, "invalid-setting", error);
+      if (!p_.set_group_modes)
+        co_return problem(http::status::conflict, "not-changeable",
+                          "group defaults cannot be changed at run time here");
+      std::string no_prefix;
+      (void)replace_group_modes(c.who.login, std::move(*modes), no_prefix);
+      spdlog::info("access-mode group defaults replaced by {}", c.who.login);
+    }
     auto it = body->find("fieldworkers_see_all_customers");
-    if (it == body->end() || !it->value().is_bool() || body->size() != 1)
+    if (it == body->end()) {
+      auto modes = current_group_modes();
+      co_return json_response(settings_json(p_.cfg, p_.scopes.fieldworkers_see_all(), modes));
+    }
+    if (!it->value().is_bool())
       co_return problem(http::status::bad_request, "invalid-setting",
                         "send {\"fieldworkers_see_all_customers\": true or false}");
     bool on = it->value().as_bool();
@@ -1093,7 +1142,46 @@ net::awaitable<response> admin_api::settings(call& c) {
     p_.history.record(std::move(e));
     spdlog::info("fieldworkers_see_all_customers set to {} by {}", on, c.who.login);
   }
-  co_return json_response(settings_json(p_.cfg, p_.scopes.fieldworkers_see_all()));
+  auto modes = current_group_modes();
+  co_return json_response(settings_json(p_.cfg, p_.scopes.fieldworkers_see_all(), modes));
+}
+
+std::optional<std::vector<config::group_mode>> parse_group_modes(std::string_view json_text,
+                                                                 std::string& error) {
+  boost::system::error_code ec;
+  auto v = json::parse(json_text, ec);
+  if (ec || !v.is_array()) {
+    error = "group_modes must be a list of {\"group\": DN, \"mode\": mode}";
+    return std::nullopt;
+  }
+  std::vector<config::group_mode> out;
+  for (const auto& item : v.as_array()) {
+    const auto* o = item.if_object();
+    const json::value* group = o ? o->if_contains("group") : nullptr;
+    const json::value* mode = o ? o->if_contains("mode") : nullptr;
+    if (!o || o->size() != 2 || !group || !mode || !group->is_string() || !mode->is_string()) {
+      error = "each group default is {\"group\": DN, \"mode\": mode}";
+      return std::nullopt;
+    }
+    std::string dn(group->as_string());
+    if (dn.empty() || dn.find('=') == std::string::npos || dn.size() > 1024 ||
+        dn.find('\0') != std::string::npos) {
+      error = "'" + dn.substr(0, 64) + "' is not a group DN";
+      return std::nullopt;
+    }
+    auto parsed = config::parse_access_mode(std::string(mode->as_string()));
+    if (!parsed) {
+      error = "'" + std::string(mode->as_string()).substr(0, 32) +
+              "' is not an access mode (full, edit, edit_import, edit_export, view_only, hidden)";
+      return std::nullopt;
+    }
+    out.push_back({std::move(dn), *parsed});
+  }
+  return out;
+}
+
+std::string group_modes_text(const std::vector<config::group_mode>& modes) {
+  return json::serialize(group_modes_json(modes));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1381,6 +1469,20 @@ net::awaitable<response> admin_api::history_revert(call& c, std::int64_t id) {
                   (on ? "on" : "off");
     out.before_json = json::serialize(switch_state(was));
     out.after_json = entry->before_json;
+  } else if (entry->action == "settings.group_modes") {
+    std::string error;
+    auto modes = parse_group_modes(entry->before_json, error);
+    if (!modes || !p_.set_group_modes)
+      co_return problem(http::status::conflict, "revert-impossible",
+                        "the earlier group defaults cannot be restored");
+    std::string prefix = "reverted #" + std::to_string(id) + ": ";
+    auto new_id = replace_group_modes(c.who.login, std::move(*modes), prefix);
+    p_.history.mark_reverted(id, new_id);
+    json::object body;
+    body["reverted"] = id;
+    body["entry"] = new_id;
+    body["summary"] = prefix + "access-mode group defaults restored";
+    co_return json_response(body);
   } else {
     co_return problem(http::status::conflict, "revert-impossible",
                       "this kind of change cannot be reverted");

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "gateway/http_server.hpp"
 #include "mapping/mapping_store.hpp"
 #include "mapping/scope_resolver.hpp"
+#include "policy/access_mode.hpp"
 
 namespace scopegate::gateway {
 
@@ -30,7 +32,15 @@ struct admin_parts {
   admin_sessions& sessions;
   admin_history& history;
   std::function<void()> invalidate_caches;
+  const policy::access_defaults* access_defaults = nullptr;  // null: the configured ones
+  std::function<void(std::vector<config::group_mode>)> set_group_modes;
 };
+
+// Access-mode group defaults as JSON text ([{"group": DN, "mode": mode}, ...]) and back;
+// nullopt with `error` set when the text is not such a list.
+[[nodiscard]] std::optional<std::vector<config::group_mode>> parse_group_modes(
+    std::string_view json_text, std::string& error);
+[[nodiscard]] std::string group_modes_text(const std::vector<config::group_mode>& modes);
 
 class admin_api {
  public:
@@ -67,6 +77,12 @@ class admin_api {
   net::awaitable<response> history_revert(call& c, std::int64_t id);
   net::awaitable<response> export_csv(call& c);
   net::awaitable<response> import_csv(call& c);
+
+  std::vector<config::group_mode> current_group_modes() const;
+  // Stores, applies and records new group defaults.
+  // Returns the history entry's ID.
+  std::int64_t replace_group_modes(const std::string& actor, std::vector<config::group_mode> modes,
+                                   const std::string& summary_prefix);
 
   admin_parts p_;
 };

@@ -283,7 +283,9 @@ net::awaitable<std::optional<response>> api::admit(request& req, const connectio
                       "the directory cannot be reached; try again shortly");
   }
   ctx.scope = *scope;
-  ctx.access = policy::decide_access_mode(p_.cfg, *ctx.who, *ctx.scope);
+  ctx.access = p_.access_defaults ? policy::decide_access_mode(p_.cfg, *ctx.who, *ctx.scope,
+                                                               *p_.access_defaults->group_modes())
+                                  : policy::decide_access_mode(p_.cfg, *ctx.who, *ctx.scope);
   if (need_customer_access && ctx.scope->denied()) {
     ctx.decision = "deny";
     co_return problem(http::status::forbidden, "agent-unassigned",

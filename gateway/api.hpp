@@ -44,6 +44,7 @@ struct api_parts {
   // For /metrics: which backend answered, and the index state (null without an index).
   mapping::routing_customer_source* routing = nullptr;  // told of writes (read-your-writes)
   const mapping::directory_index* index = nullptr;
+  const policy::access_defaults* access_defaults = nullptr;  // null: the configured ones
 };
 
 class api {

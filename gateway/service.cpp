@@ -23,9 +23,10 @@ namespace {
 
 // Groups whose membership policy needs besides the bypass groups: access-mode groups and
 // the groups whose members see contact fields unmasked.
-std::vector<std::string> groups_of_interest(const config::config& cfg) {
+std::vector<std::string> groups_of_interest(const config::config& cfg,
+                                            const std::vector<config::group_mode>& modes) {
   std::vector<std::string> out;
-  for (const auto& g : cfg.access.group_modes)
+  for (const auto& g : modes)
     out.push_back(g.group_dn);
   for (const auto& g : cfg.masking.visible_to_groups)
     out.push_back(g);
@@ -52,7 +53,8 @@ struct service::parts {
         index(cfg.customers.index == config::customer_index::memory
                   ? std::make_unique<mapping::directory_index>(cfg)
                   : nullptr),
-        scopes(directory, groups_of_interest(cfg)),
+        access_defaults(cfg.access.group_modes),
+        scopes(directory, groups_of_interest(cfg, cfg.access.group_modes)),
         customers(directory, index.get()),
         store(directory),
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
@@ -64,6 +66,10 @@ struct service::parts {
                  // A mapping changed: agents see it on their next request.
                  scopes.invalidate_all();
                  auth.forget_agents();
+               },
+               &access_defaults,
+               [this](std::vector<config::group_mode> modes) {
+                 apply_group_modes(std::move(modes));
                }}),
         clock(clk ? std::move(clk) : std::make_shared<policy::system_clock>()),
         contacts(cfg),
@@ -73,7 +79,7 @@ struct service::parts {
         reveal_admin(cfg, directory, ledger),
         api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
              contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &sessions, &customers,
-             index.get()}),
+             index.get(), &access_defaults}),
         server(io, cfg.listen,
                [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
         signals(io),
@@ -81,6 +87,20 @@ struct service::parts {
     // A runtime setting changed in the dashboard outlives restarts.
     if (auto v = history.setting("fieldworkers_see_all_customers"))
       scopes.set_fieldworkers_see_all(*v == "true");
+    if (auto v = history.setting("group_modes")) {
+      std::string error;
+      if (auto modes = parse_group_modes(*v, error))
+        apply_group_modes(std::move(*modes));
+      else
+        spdlog::error("stored access-mode group defaults ignored: {}", error);
+    }
+  }
+
+  // Group defaults changed in the dashboard: decisions and group memberships follow at once.
+  void apply_group_modes(std::vector<config::group_mode> modes) {
+    scopes.set_groups_of_interest(groups_of_interest(cfg, modes));
+    access_defaults.set_group_modes(std::move(modes));
+    auth.forget_agents();
   }
 
   // Deletes expired ledger rows every reveal.purge_interval_seconds.
@@ -107,6 +127,7 @@ struct service::parts {
   ldap::client ldap;
   mapping::directory directory;
   std::unique_ptr<mapping::directory_index> index;  // null with customers.index: ldap
+  policy::access_defaults access_defaults;
   mapping::scope_resolver scopes;
   mapping::routing_customer_source customers;
   mapping::customer_store store;

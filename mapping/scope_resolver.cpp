@@ -25,13 +25,29 @@ struct scope_resolver::flight {
   std::optional<result<scope_ptr>> outcome;  // written before done.close()
 };
 
+namespace {
+
+std::shared_ptr<const std::vector<std::string>> interest_set(const config::config& cfg,
+                                                             std::vector<std::string> groups) {
+  for (const auto& g : cfg.scope.creator_only_groups)
+    groups.push_back(g);
+  sort_unique(groups);
+  return std::make_shared<const std::vector<std::string>>(std::move(groups));
+}
+
+}  // namespace
+
 scope_resolver::scope_resolver(directory& dir, std::vector<std::string> groups_of_interest)
     : dir_(dir),
-      groups_of_interest_(std::move(groups_of_interest)),
-      fieldworkers_see_all_(dir.cfg().scope.fieldworkers_see_all_customers) {
-  for (const auto& g : dir.cfg().scope.creator_only_groups)
-    groups_of_interest_.push_back(g);
-  sort_unique(groups_of_interest_);
+      groups_of_interest_(interest_set(dir.cfg(), std::move(groups_of_interest))),
+      fieldworkers_see_all_(dir.cfg().scope.fieldworkers_see_all_customers) {}
+
+void scope_resolver::set_groups_of_interest(std::vector<std::string> groups) {
+  auto next = interest_set(dir_.cfg(), std::move(groups));
+  std::lock_guard lock(mutex_);
+  groups_of_interest_ = std::move(next);
+  cache_.clear();
+  ++generation_;
 }
 
 void scope_resolver::set_fieldworkers_see_all(bool on) {
@@ -117,7 +133,12 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
   auto scope = std::make_shared<access_scope>();
   scope->resolved_at = std::chrono::steady_clock::now();
 
-  for (const auto& group : groups_of_interest_) {
+  std::shared_ptr<const std::vector<std::string>> interest;
+  {
+    std::lock_guard lock(mutex_);
+    interest = groups_of_interest_;
+  }
+  for (const auto& group : *interest) {
     auto member = co_await dir_.is_group_member(group, who.dn);
     if (!member) co_return member.error();
     if (*member) scope->member_of.push_back(group);

@@ -40,6 +40,9 @@ class scope_resolver {
   // The runtime switch "fieldworkers may view the entire customer database"; changing it
   // drops every cached scope.
   void set_fieldworkers_see_all(bool on);
+  // Replaces the extra groups of interest (e.g. access-mode groups changed at run time) and
+  // drops every cached scope.
+  void set_groups_of_interest(std::vector<std::string> groups);
   [[nodiscard]] bool fieldworkers_see_all() const { return fieldworkers_see_all_.load(); }
 
   [[nodiscard]] net::awaitable<result<scope_ptr>> resolve(const agent& who);
@@ -69,7 +72,8 @@ class scope_resolver {
 
   directory& dir_;
   const directory_index* index_ = nullptr;
-  std::vector<std::string> groups_of_interest_;  // sorted, unique; includes creator groups
+  // Sorted, unique; includes creator groups. Replaced whole under mutex_.
+  std::shared_ptr<const std::vector<std::string>> groups_of_interest_;
   std::atomic<bool> fieldworkers_see_all_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, cached> cache_;

@@ -18,6 +18,26 @@ std::string lower(std::string_view s) {
 
 access_decision decide_access_mode(const config::config& cfg, const mapping::agent& agent,
                                    const mapping::access_scope& scope) {
+  return decide_access_mode(cfg, agent, scope, cfg.access.group_modes);
+}
+
+access_defaults::access_defaults(std::vector<config::group_mode> initial)
+    : modes_(std::make_shared<const std::vector<config::group_mode>>(std::move(initial))) {}
+
+std::shared_ptr<const std::vector<config::group_mode>> access_defaults::group_modes() const {
+  std::lock_guard lock(mutex_);
+  return modes_;
+}
+
+void access_defaults::set_group_modes(std::vector<config::group_mode> modes) {
+  auto next = std::make_shared<const std::vector<config::group_mode>>(std::move(modes));
+  std::lock_guard lock(mutex_);
+  modes_ = std::move(next);
+}
+
+access_decision decide_access_mode(const config::config& cfg, const mapping::agent& agent,
+                                   const mapping::access_scope& scope,
+                                   const std::vector<config::group_mode>& groups) {
   if (scope.rule == mapping::scope_rule::bypass_group)
     return {access_mode::full, "owner (bypass group " + scope.bypass_group + ")"};
   if (lower(agent.entry.first(cfg.agents.contact_visibility_attribute)) == "blocked")
@@ -29,7 +49,7 @@ access_decision decide_access_mode(const config::config& cfg, const mapping::age
     return {access_mode::hidden,
             "agent attribute " + cfg.agents.access_mode_attribute + " names no access mode"};
   }
-  for (const auto& g : cfg.access.group_modes)
+  for (const auto& g : groups)
     if (scope.is_member_of(g.group_dn)) return {g.mode, "group " + g.group_dn};
   return {cfg.access.default_mode, "default (access.default_mode)"};
 }

@@ -5,7 +5,10 @@
 //   if (!policy::can_edit(d.mode)) return forbidden(d.source);
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
 #include "mapping/access_scope.hpp"
@@ -27,6 +30,24 @@ struct access_decision {
 [[nodiscard]] access_decision decide_access_mode(const config::config& cfg,
                                                  const mapping::agent& agent,
                                                  const mapping::access_scope& scope);
+// Same, with group defaults that may differ from the configuration's (set at run time).
+[[nodiscard]] access_decision decide_access_mode(const config::config& cfg,
+                                                 const mapping::agent& agent,
+                                                 const mapping::access_scope& scope,
+                                                 const std::vector<config::group_mode>& groups);
+
+// The group defaults in force: access.group_modes until the dashboard replaces them.
+// Readers get an immutable snapshot; thread-safe.
+class access_defaults {
+ public:
+  explicit access_defaults(std::vector<config::group_mode> initial);
+  [[nodiscard]] std::shared_ptr<const std::vector<config::group_mode>> group_modes() const;
+  void set_group_modes(std::vector<config::group_mode> modes);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const std::vector<config::group_mode>> modes_;
+};
 
 [[nodiscard]] inline bool can_view(access_mode m) {
   return m != access_mode::hidden;

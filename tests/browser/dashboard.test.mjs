@@ -254,12 +254,30 @@ try {
   check(!(await page.locator('#set-fieldworkers').isChecked()), 'off by configuration');
   await page.check('#set-fieldworkers');
   await page.locator('#set-ok', { hasText: 'all customers' }).waitFor();
+  // A group default added in the dashboard is saved, shown again after a reload, and logged.
+  await page.click('#set-groups-add');
+  await page.fill('#set-groups tr:last-child .set-group-dn', 'not a dn');
+  await page.click('#set-groups-save');
+  await page.locator('#set-groups-error', { hasText: 'not a group DN' }).waitFor();
+  await page.fill('#set-groups tr:last-child .set-group-dn', 'cn=scopegate-admins,ou=groups,dc=example,dc=com');
+  await page.selectOption('#set-groups tr:last-child .set-group-mode', 'edit');
+  await page.click('#set-groups-save');
+  await page.locator('#set-groups-ok', { hasText: 'saved' }).waitFor();
+  await page.reload();
+  await page.locator('#set-default', { hasText: 'view_only' }).waitFor();
+  check((await page.inputValue('#set-groups tr:last-child .set-group-dn')) === 'cn=scopegate-admins,ou=groups,dc=example,dc=com', 'group default kept');
+  check((await page.inputValue('#set-groups tr:last-child .set-group-mode')) === 'edit', 'group mode kept');
   await shot('settings');
+  await page.click('#set-groups tr:last-child button');
+  await page.click('#set-groups-save');
+  await page.locator('#set-groups-ok', { hasText: 'saved' }).waitFor();
+  await page.locator('#set-groups-empty').waitFor();
   await page.uncheck('#set-fieldworkers');
   await page.locator('#set-ok', { hasText: 'only the customers they created' }).waitFor();
   await page.click('a[data-nav="history"]');
   await page.locator('#history-rows tr', { hasText: 'fieldworkers see all customers' }).first().waitFor();
   await page.locator('#history-rows tr', { hasText: 'access mode of agent agent02' }).first().waitFor();
+  await page.locator('#history-rows tr', { hasText: 'access-mode group defaults' }).first().waitFor();
 
   log('a write without the CSRF token is refused');
   const csrf = await page.evaluate(async () => {

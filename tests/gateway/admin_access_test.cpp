@@ -162,3 +162,41 @@ TEST_CASE("admin settings: fieldworkers switch changes a fieldworker's scope; gr
   CHECK(c.get("/admin/api/v1/history?action=settings.fieldworkers").at("items").as_array().size() ==
         2);
 }
+
+TEST_CASE("admin settings: group defaults changed at run time, kept, validated, revertible") {
+  running_gateway gw(access_ldif(), access_yaml());
+  auto c = logged_in(gw);
+  CHECK(mode_of(gw, "g_editor") == "edit");
+  CHECK(mode_of(gw, "f1") == "view_only");
+
+  // A new group (never configured) and a changed mode take effect on the next request.
+  auto r = c.call("PUT", "/admin/api/v1/settings",
+                  R"({"group_modes":[{"group":"cn=fieldworkers,ou=groups,dc=example,dc=com",)"
+                  R"("mode":"edit_export"},{"group":"cn=editors,ou=groups,dc=example,dc=com",)"
+                  R"("mode":"hidden"}]})");
+  REQUIRE(r.status == 200);
+  CHECK(json::parse(r.body).at("group_modes").as_array().size() == 2);
+  CHECK(mode_of(gw, "f1") == "edit_export");
+  CHECK(mode_of(gw, "g_editor") == "hidden");
+  CHECK(gw.get_json("/api/v1/customers", pw("g_editor"), 403).at("status") == 403);
+  CHECK(mode_of(gw, "m_edit") == "edit");  // the agent's own attribute still wins
+
+  // Bad input changes nothing.
+  for (std::string bad : {R"({"group_modes":[{"group":"cn=x,dc=example,dc=com","mode":"admin"}]})",
+                          R"({"group_modes":[{"group":"not a dn","mode":"full"}]})",
+                          R"({"group_modes":[{"group":"cn=x,dc=example,dc=com"}]})",
+                          R"({"group_modes":{}})", R"({"other":1})"}) {
+    INFO(bad);
+    CHECK(c.call("PUT", "/admin/api/v1/settings", bad).status == 400);
+  }
+  CHECK(c.call("PUT", "/admin/api/v1/settings", R"({"group_modes":[]})", {}, false).status == 403);
+  CHECK(mode_of(gw, "f1") == "edit_export");
+
+  // Revert restores the configured defaults.
+  auto h = c.get("/admin/api/v1/history?action=settings.group_modes");
+  REQUIRE(h.at("items").as_array().size() == 1);
+  auto id = h.at("items").at(0).at("id").as_int64();
+  REQUIRE(c.call("POST", "/admin/api/v1/history/" + std::to_string(id) + "/revert").status == 200);
+  CHECK(mode_of(gw, "f1") == "view_only");
+  CHECK(mode_of(gw, "g_editor") == "edit");
+}
