@@ -32,17 +32,6 @@ bool acceptable_value(std::string_view v) {
   return true;
 }
 
-json::value to_json(const config::customers_config& c, const mapping::customer_record& r) {
-  json::object item;
-  for (std::size_t i = 0; i < c.fields.size(); ++i) {
-    if (r.values[i])
-      item[c.fields[i].name] = *r.values[i];
-    else
-      item[c.fields[i].name] = nullptr;
-  }
-  return item;
-}
-
 json::object empty_page() {
   json::object body;
   body["items"] = json::array();
@@ -66,6 +55,17 @@ json::object reveals_json(const policy::quota& q) {
 }
 
 }  // namespace
+
+json::value customer_json(const config::customers_config& c, const mapping::customer_record& r) {
+  json::object item;
+  for (std::size_t i = 0; i < c.fields.size(); ++i) {
+    if (r.values[i])
+      item[c.fields[i].name] = *r.values[i];
+    else
+      item[c.fields[i].name] = nullptr;
+  }
+  return item;
+}
 
 api::api(api_parts parts) : p_(parts) {
   for (const auto& n : p_.cfg.listen.trusted_proxies)
@@ -385,7 +385,7 @@ net::awaitable<response> api::customers_search(context& ctx) {
   json::array items;
   for (auto& r : page->items) {
     p_.masker.apply(r, ctx.contact.view);
-    items.push_back(to_json(p_.cfg.customers, r));
+    items.push_back(customer_json(p_.cfg.customers, r));
   }
   ctx.items = items.size();
   json::object body;
@@ -425,7 +425,7 @@ net::awaitable<response> api::customers_get(context& ctx, std::string login) {
   }
   ctx.items = 1;
   p_.masker.apply(**found, ctx.contact.view);
-  co_return json_response(to_json(p_.cfg.customers, **found));
+  co_return json_response(customer_json(p_.cfg.customers, **found));
 }
 
 net::awaitable<response> api::customer_reveal(context& ctx, const request& req,
@@ -458,7 +458,7 @@ net::awaitable<response> api::customer_reveal(context& ctx, const request& req,
   auto& record = **found;
   auto personal = policy::personal_limit(*ctx.who, p_.cfg.agents);
   json::object body;
-  body["customer"] = to_json(p_.cfg.customers, record);
+  body["customer"] = customer_json(p_.cfg.customers, record);
   if (ctx.contact.view == policy::contact_view::unmasked) {
     // Nothing is hidden from this agent: nothing to count.
     body["counted"] = false;

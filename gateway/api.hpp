@@ -3,6 +3,7 @@
 // request.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <boost/url/url_view.hpp>
 #include <memory>
 #include <variant>
@@ -46,6 +47,11 @@ struct api_parts {
   const mapping::directory_index* index = nullptr;
   const policy::access_defaults* access_defaults = nullptr;  // null: the configured ones
 };
+
+// A customer record as the API shows it: one key per customers.fields entry, in config
+// order, null when absent. (Masking is applied to the record before.)
+[[nodiscard]] boost::json::value customer_json(const config::customers_config& c,
+                                               const mapping::customer_record& r);
 
 class api {
  public:

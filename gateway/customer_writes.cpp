@@ -126,17 +126,6 @@ response invalid_import(json::array rows) {
   return res;
 }
 
-json::value record_json(const config::customers_config& c, const mapping::customer_record& r) {
-  json::object item;
-  for (std::size_t i = 0; i < c.fields.size(); ++i) {
-    if (r.values[i])
-      item[c.fields[i].name] = *r.values[i];
-    else
-      item[c.fields[i].name] = nullptr;
-  }
-  return item;
-}
-
 }  // namespace
 
 net::awaitable<response> api::customers_create(context& ctx, request& req) {
@@ -176,7 +165,7 @@ net::awaitable<response> api::customers_create(context& ctx, request& req) {
     co_return res;
   }
   p_.masker.apply(**found, ctx.contact.view);
-  auto item = record_json(c, **found);
+  auto item = customer_json(c, **found);
   auto res = json_response(item, http::status::created);
   res.set(http::field::location, "/api/v1/customers/" + login);
   co_return res;
@@ -220,7 +209,7 @@ net::awaitable<response> api::customers_update(context& ctx, request& req, std::
   ctx.items = 1;
   if (!after || !*after) co_return response{http::status::no_content, 11};
   p_.masker.apply(**after, ctx.contact.view);
-  auto item = record_json(c, **after);
+  auto item = customer_json(c, **after);
   co_return json_response(item, http::status::ok);
 }
 
