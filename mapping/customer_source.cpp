@@ -103,26 +103,7 @@ net::awaitable<result<std::vector<std::string>>> ldap_customer_source::customer_
       out.push_back(*it);
     co_return out;
   }
-  const auto& c = dir_.cfg().customers;
-  auto f = prefix.empty() ? filter::present(c.customer_id_attribute)
-                          : filter::starts_with(c.customer_id_attribute, prefix);
-  ldap::search_request request{
-      .base_dn = c.base_dn,
-      .filter = both(filter::raw(c.filter), std::move(f)).str(),
-      .attributes = std::vector<std::string>(1, c.customer_id_attribute),
-      .size_limit = c.max_results,
-  };
-  auto found = co_await dir_.ldap().search(std::move(request));
-  if (!found) co_return found.error();
-  for (const auto& e : *found) {
-    if (const auto* v = e.values(c.customer_id_attribute))
-      for (const auto& id : *v)
-        if (id.starts_with(prefix)) out.push_back(id);
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  if (out.size() > limit) out.resize(limit);
-  co_return out;
+  co_return co_await dir_.distinct_customer_ids(std::move(prefix), limit);
 }
 
 }  // namespace scopegate::mapping

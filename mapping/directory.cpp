@@ -1,5 +1,7 @@
 #include "mapping/directory.hpp"
 
+#include <algorithm>
+
 #include "ldap/filter.hpp"
 #include "mapping/customer_query.hpp"
 
@@ -133,6 +135,31 @@ net::awaitable<result<std::vector<partner>>> directory::partners_with_member(std
   if (!found) co_return found.error();
   for (const auto& e : *found)
     out.push_back(to_partner(e));
+  co_return out;
+}
+
+net::awaitable<result<std::vector<std::string>>> directory::distinct_customer_ids(
+    std::string prefix, std::size_t limit) {
+  std::vector<std::string> out;
+  const auto& c = cfg_.customers;
+  auto f = prefix.empty() ? filter::present(c.customer_id_attribute)
+                          : filter::starts_with(c.customer_id_attribute, prefix);
+  ldap::search_request request{
+      .base_dn = c.base_dn,
+      .filter = both(filter::raw(c.filter), std::move(f)).str(),
+      .attributes = std::vector<std::string>(1, c.customer_id_attribute),
+      .size_limit = c.max_results,
+  };
+  auto found = co_await ldap_.search(std::move(request));
+  if (!found) co_return found.error();
+  for (const auto& e : *found) {
+    if (const auto* v = e.values(c.customer_id_attribute))
+      for (const auto& id : *v)
+        if (id.starts_with(prefix)) out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.size() > limit) out.resize(limit);
   co_return out;
 }
 

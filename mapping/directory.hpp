@@ -51,6 +51,11 @@ class directory {
   [[nodiscard]] net::awaitable<result<std::vector<partner>>> partners_with_member(
       std::string agent_dn);
 
+  // Distinct customer IDs carried by customers, starting with `prefix`, ascending, at most
+  // `limit` (the directory-wide list: no scope applied).
+  [[nodiscard]] net::awaitable<result<std::vector<std::string>>> distinct_customer_ids(
+      std::string prefix, std::size_t limit);
+
   const config::config& cfg() const { return cfg_; }
   ldap::client& ldap() { return ldap_; }
 

@@ -321,25 +321,9 @@ net::awaitable<store_result<bool>> mapping_store::link_agent(std::string agent_l
 
 net::awaitable<store_result<std::vector<std::string>>> mapping_store::distinct_customer_ids(
     std::string prefix, std::size_t limit) {
-  const auto& c = dir_.cfg().customers;
-  auto f = prefix.empty() ? filter::present(c.customer_id_attribute)
-                          : filter::starts_with(c.customer_id_attribute, prefix);
-  ldap::search_request request{
-      .base_dn = c.base_dn,
-      .filter = both(filter::raw(c.filter), std::move(f)).str(),
-      .attributes = std::vector<std::string>(1, c.customer_id_attribute),
-      .size_limit = c.max_results,
-  };
-  auto found = co_await dir_.ldap().search(std::move(request));
-  if (!found) co_return from_ldap(found.error());
-  std::vector<std::string> out;
-  for (const auto& e : *found)
-    if (const auto* v = e.values(c.customer_id_attribute))
-      for (const auto& id : *v)
-        if (id.starts_with(prefix)) out.push_back(id);
-  sort_unique(out);
-  if (out.size() > limit) out.resize(limit);
-  co_return out;
+  auto ids = co_await dir_.distinct_customer_ids(std::move(prefix), limit);
+  if (!ids) co_return from_ldap(ids.error());
+  co_return std::move(*ids);
 }
 
 net::awaitable<store_result<std::vector<std::string>>> mapping_store::unknown_customer_ids(
