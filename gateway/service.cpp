@@ -10,12 +10,19 @@
 #include <csignal>
 #include <thread>
 
-#include "gateway/admin_api.hpp"
-#include "gateway/api.hpp"
-#include "gateway/http_server.hpp"
-#include "gateway/reveal_admin_api.hpp"
+#include "gateway/admin_api/admin_json.hpp"
+#include "gateway/admin_api/resources.hpp"
+#include "gateway/agent_api/resources.hpp"
+#include "gateway/auth/agent_gate.hpp"
+#include "gateway/dispatcher.hpp"
+#include "gateway/http/server.hpp"
+#include "gateway/ops/ops_resource.hpp"
+#include "gateway/routes.hpp"
+#include "mapping/customer_store.hpp"
 #include "mapping/directory_index.hpp"
+#include "mapping/mapping_store.hpp"
 #include "mapping/memory_customer_source.hpp"
+#include "policy/alert_mailer.hpp"
 
 namespace scopegate::gateway {
 
@@ -61,27 +68,42 @@ struct service::parts {
         mappings(directory, cfg.admin.partner_object_classes),
         sessions(cfg.admin),
         history(cfg.admin.history_database_path),
-        admin({cfg, directory, scopes, mappings, sessions, history,
-               [this] {
-                 // A mapping changed: agents see it on their next request.
-                 scopes.invalidate_all();
-                 auth.forget_agents();
-               },
-               &access_defaults,
-               [this](std::vector<config::group_mode> modes) {
-                 apply_group_modes(std::move(modes));
-               }}),
+        changes(history,
+                [this] {
+                  // A mapping changed: agents see it on their next request.
+                  scopes.invalidate_after_write();
+                  auth.forget_agents();
+                }),
         clock(clk ? std::move(clk) : std::make_shared<policy::system_clock>()),
         contacts(cfg),
         masker(cfg),
         ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
         mailer(make_mailer(cfg, ledger)),
-        reveal_admin(cfg, directory, ledger),
-        api({cfg, ldap, directory, scopes, customers, customers.pushdown(), store, auth, metrics,
-             contacts, masker, ledger, mailer.get(), reveal_admin, &admin, &sessions, &customers,
-             index.get(), &access_defaults}),
-        server(io, cfg.listen,
-               [this](request& req, const connection_info& conn) { return api.handle(req, conn); }),
+        gate(cfg, auth, scopes, access_defaults, contacts),
+        ops(ldap, scopes, &customers, index.get(), metrics),
+        me(cfg, masker, ledger),
+        reads(cfg, customers, masker),
+        writes(cfg, store, customers.pushdown(), customers, &customers, masker),
+        reveal(cfg, customers, ledger, mailer.get()),
+        session(cfg, directory, mappings, sessions),
+        partners(mappings, changes),
+        settings(
+            cfg, scopes, access_defaults,
+            [this](std::vector<config::group_mode> modes) { apply_group_modes(std::move(modes)); },
+            changes),
+        agents(cfg, mappings, directory, scopes, access_defaults, changes),
+        settings_page(settings),
+        explain(cfg, directory, scopes, mappings, access_defaults),
+        history_page(cfg, mappings, directory, changes, settings, agents, ledger),
+        mappings_csv(mappings, changes),
+        reveals(cfg, directory, ledger, changes),
+        front(
+            make_routes({&ops, &me, &reads, &writes, &reveal, &assets, &session, &partners, &agents,
+                         &settings_page, &explain, &history_page, &mappings_csv, &reveals}),
+            gate, sessions, metrics, cfg),
+        server(
+            io, cfg.listen,
+            [this](request& req, const connection_info& conn) { return front.handle(req, conn); }),
         signals(io),
         purge_timer(io) {
     // A runtime setting changed in the dashboard outlives restarts.
@@ -89,7 +111,7 @@ struct service::parts {
       scopes.set_fieldworkers_see_all(*v == "true");
     if (auto v = history.setting("group_modes")) {
       std::string error;
-      if (auto modes = parse_group_modes(*v, error))
+      if (auto modes = admin_api::parse_group_modes(*v, error))
         apply_group_modes(std::move(*modes));
       else
         spdlog::error("stored access-mode group defaults ignored: {}", error);
@@ -135,15 +157,30 @@ struct service::parts {
   mapping::mapping_store mappings;
   admin_sessions sessions;
   admin_history history;
-  admin_api admin;
+  admin_api::change_log changes;
   gateway::metrics metrics;
   std::shared_ptr<const policy::clock> clock;
   policy::contact_policy contacts;
   policy::masker masker;
   policy::reveal_ledger ledger;
   std::unique_ptr<policy::alert_mailer> mailer;
-  reveal_admin_api reveal_admin;
-  gateway::api api;
+  agent_gate gate;
+  ops::ops_resource ops;
+  agent_api::me_resource me;
+  agent_api::customer_reads reads;
+  agent_api::customer_writes writes;
+  agent_api::reveal_resource reveal;
+  admin_api::assets assets;
+  admin_api::session_resource session;
+  admin_api::partners_resource partners;
+  admin_api::runtime_settings settings;
+  admin_api::agents_resource agents;
+  admin_api::settings_resource settings_page;
+  admin_api::explain_resource explain;
+  admin_api::history_resource history_page;
+  admin_api::mappings_csv_resource mappings_csv;
+  admin_api::reveals_resource reveals;
+  dispatcher front;
   http_server server;
   net::signal_set signals;
   net::steady_timer purge_timer;

@@ -1,6 +1,7 @@
 #include "mapping/customer_source.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace scopegate::mapping {
 
@@ -32,8 +33,19 @@ customer_record ldap_customer_source::to_record(const ldap::entry& e) const {
   return r;
 }
 
-net::awaitable<result<customer_page>> ldap_customer_source::search(customer_query query,
-                                                                   scope_ptr scope) {
+void throw_exception_from_error(const query_error& e, const boost::source_location&) {
+  throw std::runtime_error("customer query failed: " + e.message);
+}
+
+query_error query_error_from(const ldap::error& e) {
+  // Only "cannot answer now" is retryable; a refusal (the server's own size or time limit,
+  // missing rights) is a different answer, never mistaken for the gateway's result cap.
+  if (e.unavailable()) return query_error{query_errc::unavailable, e.message};
+  return query_error{query_errc::directory_refused, e.message};
+}
+
+net::awaitable<query_result<customer_page>> ldap_customer_source::search(customer_query query,
+                                                                         scope_ptr scope) {
   const auto& c = dir_.cfg().customers;
   customer_page page;
   auto f = compile_customer_filter(c, query, *scope);
@@ -47,9 +59,10 @@ net::awaitable<result<customer_page>> ldap_customer_source::search(customer_quer
       .size_limit = c.max_results + 1,
   };
   auto found = co_await dir_.ldap().search(std::move(request));
-  if (!found) co_return found.error();
+  if (!found) co_return query_error_from(found.error());
   if (found->size() > static_cast<std::size_t>(c.max_results))
-    co_return ldap::error{k_too_many_results, "search matches more than customers.max_results"};
+    co_return query_error{query_errc::too_many_results,
+                          "search matches more than customers.max_results"};
 
   std::vector<customer_record> all;
   all.reserve(found->size());
@@ -71,8 +84,8 @@ net::awaitable<result<customer_page>> ldap_customer_source::search(customer_quer
   co_return page;
 }
 
-net::awaitable<result<std::optional<customer_record>>> ldap_customer_source::find(std::string login,
-                                                                                  scope_ptr scope) {
+net::awaitable<query_result<std::optional<customer_record>>> ldap_customer_source::find(
+    std::string login, scope_ptr scope) {
   const auto& c = dir_.cfg().customers;
   customer_query query;
   query.login = std::move(login);
@@ -85,15 +98,16 @@ net::awaitable<result<std::optional<customer_record>>> ldap_customer_source::fin
       .size_limit = 2,
   };
   auto found = co_await dir_.ldap().search(std::move(request));
-  if (!found) co_return found.error();
+  if (!found) co_return query_error_from(found.error());
   if (found->empty()) co_return std::optional<customer_record>{};
-  if (found->size() > 1) co_return ldap::error{k_ambiguous_login, "login matches two customers"};
+  if (found->size() > 1)
+    co_return query_error{query_errc::ambiguous_login, "login matches two customers"};
   auto r = to_record(found->front());
   if (!scope->allows(r.customer_id)) co_return std::optional<customer_record>{};
   co_return std::optional<customer_record>{std::move(r)};
 }
 
-net::awaitable<result<std::vector<std::string>>> ldap_customer_source::customer_ids(
+net::awaitable<query_result<std::vector<std::string>>> ldap_customer_source::customer_ids(
     std::string prefix, std::size_t limit, scope_ptr scope) {
   std::vector<std::string> out;
   if (scope->kind == scope_kind::none) co_return out;
@@ -103,7 +117,9 @@ net::awaitable<result<std::vector<std::string>>> ldap_customer_source::customer_
       out.push_back(*it);
     co_return out;
   }
-  co_return co_await dir_.distinct_customer_ids(std::move(prefix), limit);
+  auto all = co_await dir_.distinct_customer_ids(std::move(prefix), limit);
+  if (!all) co_return query_error_from(all.error());
+  co_return std::move(*all);
 }
 
 }  // namespace scopegate::mapping

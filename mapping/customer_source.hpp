@@ -27,22 +27,39 @@ struct customer_page {
   std::optional<std::string> next_after;  // cursor for the next page, if there is one
 };
 
-// Error codes a source may return besides LDAP's own (ldap::error::code).
-inline constexpr int k_too_many_results = 4;  // LDAP sizeLimitExceeded
-inline constexpr int k_ambiguous_login = -1001;
+// Why a customer query has no answer. Each kind gets its own answer at the edge: the
+// gateway's own result cap is not the directory's size limit, and neither is "down".
+enum class query_errc {
+  unavailable,        // the directory (or the index) cannot answer now: 503
+  too_many_results,   // more matches than customers.max_results: narrow the query
+  ambiguous_login,    // two customers carry the login: a directory data error
+  directory_refused,  // the server refused the search (its size or time limit, access)
+};
+struct query_error {
+  query_error() = default;
+  query_error(query_errc k, std::string m) : kind(k), message(std::move(m)) {}
+  query_errc kind = query_errc::unavailable;
+  std::string message;  // for logs only
+};
+[[noreturn]] void throw_exception_from_error(const query_error& e,
+                                             const boost::source_location& loc);
+template <class T>
+using query_result = boost::system::result<T, query_error>;
+// An LDAP failure as a query error.
+[[nodiscard]] query_error query_error_from(const ldap::error& e);
 
 class customer_source {
  public:
   virtual ~customer_source() = default;
 
   // One page of customers matching `query` within `scope`, ascending by login.
-  [[nodiscard]] virtual net::awaitable<result<customer_page>> search(customer_query query,
-                                                                     scope_ptr scope) = 0;
+  [[nodiscard]] virtual net::awaitable<query_result<customer_page>> search(customer_query query,
+                                                                           scope_ptr scope) = 0;
   // The customer with this exact login if it is within `scope`; nullopt otherwise.
-  [[nodiscard]] virtual net::awaitable<result<std::optional<customer_record>>> find(
+  [[nodiscard]] virtual net::awaitable<query_result<std::optional<customer_record>>> find(
       std::string login, scope_ptr scope) = 0;
   // Distinct customer IDs within `scope` starting with `prefix`, ascending, at most `limit`.
-  [[nodiscard]] virtual net::awaitable<result<std::vector<std::string>>> customer_ids(
+  [[nodiscard]] virtual net::awaitable<query_result<std::vector<std::string>>> customer_ids(
       std::string prefix, std::size_t limit, scope_ptr scope) = 0;
   [[nodiscard]] virtual std::string_view name() const = 0;
 };
@@ -51,12 +68,13 @@ class customer_source {
 class ldap_customer_source final : public customer_source {
  public:
   explicit ldap_customer_source(directory& dir);
-  net::awaitable<result<customer_page>> search(customer_query query, scope_ptr scope) override;
-  net::awaitable<result<std::optional<customer_record>>> find(std::string login,
-                                                              scope_ptr scope) override;
-  net::awaitable<result<std::vector<std::string>>> customer_ids(std::string prefix,
-                                                                std::size_t limit,
-                                                                scope_ptr scope) override;
+  net::awaitable<query_result<customer_page>> search(customer_query query,
+                                                     scope_ptr scope) override;
+  net::awaitable<query_result<std::optional<customer_record>>> find(std::string login,
+                                                                    scope_ptr scope) override;
+  net::awaitable<query_result<std::vector<std::string>>> customer_ids(std::string prefix,
+                                                                      std::size_t limit,
+                                                                      scope_ptr scope) override;
   std::string_view name() const override { return "ldap"; }
 
  private:

@@ -163,4 +163,8 @@ net::awaitable<result<std::vector<std::string>>> directory::distinct_customer_id
   co_return out;
 }
 
+net::awaitable<result<bool>> directory::check_password(std::string dn, std::string password) {
+  co_return co_await ldap_.check_password(std::move(dn), std::move(password));
+}
+
 }  // namespace scopegate::mapping

@@ -56,6 +56,10 @@ class directory {
   [[nodiscard]] net::awaitable<result<std::vector<std::string>>> distinct_customer_ids(
       std::string prefix, std::size_t limit);
 
+  // Simple bind as `dn` on a bind-only connection: true when the password is right, false
+  // when not, an error when the directory cannot tell.
+  [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn, std::string password);
+
   const config::config& cfg() const { return cfg_; }
   ldap::client& ldap() { return ldap_; }
 

@@ -397,4 +397,21 @@ mapping_store::customer_ids_of_customer(std::string login) {
   co_return std::optional<std::vector<std::string>>(std::move(ids));
 }
 
+net::awaitable<store_result<void>> mapping_store::set_agent_attribute(
+    std::string dn, std::string attribute, std::optional<std::string> value) {
+  ldap::modification m;
+  m.attribute = std::move(attribute);
+  if (value) {
+    m.op = ldap::modification::kind::replace;
+    m.values.push_back(std::move(*value));
+  } else {
+    m.op = ldap::modification::kind::remove;
+  }
+  std::vector<ldap::modification> changes;
+  changes.push_back(std::move(m));
+  auto written = co_await dir_.ldap().modify(std::move(dn), std::move(changes));
+  if (!written) co_return from_ldap(written.error());
+  co_return store_result<void>{};
+}
+
 }  // namespace scopegate::mapping

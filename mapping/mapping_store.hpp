@@ -106,6 +106,11 @@ class mapping_store {
   [[nodiscard]] net::awaitable<store_result<std::optional<std::vector<std::string>>>>
   customer_ids_of_customer(std::string login);
 
+  // Replaces (value) or removes (nullopt) one attribute of an agent entry, e.g. its
+  // access mode.
+  [[nodiscard]] net::awaitable<store_result<void>> set_agent_attribute(
+      std::string dn, std::string attribute, std::optional<std::string> value);
+
   directory& dir() { return dir_; }
 
  private:

@@ -244,9 +244,9 @@ customer_page search_snapshot(const customer_snapshot& s, const customer_query& 
   return page;
 }
 
-result<std::optional<customer_record>> find_in_snapshot(const customer_snapshot& s,
-                                                        std::string_view login,
-                                                        const access_scope& scope) {
+query_result<std::optional<customer_record>> find_in_snapshot(const customer_snapshot& s,
+                                                              std::string_view login,
+                                                              const access_scope& scope) {
   if (scope.kind == scope_kind::none) return std::optional<customer_record>{};
   auto it = s.by_login_key.find(prepare(login, s.login_rule));
   if (it == s.by_login_key.end()) return std::optional<customer_record>{};
@@ -260,7 +260,8 @@ result<std::optional<customer_record>> find_in_snapshot(const customer_snapshot&
       found.push_back(i);
   }
   if (found.empty()) return std::optional<customer_record>{};
-  if (found.size() > 1) return ldap::error{k_ambiguous_login, "login matches two customers"};
+  if (found.size() > 1)
+    return query_error{query_errc::ambiguous_login, "login matches two customers"};
   const auto& r = *s.by_login[found.front()];
   if (!scope.allows(first_id(r))) return std::optional<customer_record>{};
   return std::optional<customer_record>{to_record(r)};
@@ -281,28 +282,28 @@ std::vector<std::string> customer_ids_in_snapshot(const customer_snapshot& s,
 // ---------------------------------------------------------------------------------------
 
 namespace {
-ldap::error no_index() {
-  return ldap::error{-1 /* LDAP_SERVER_DOWN: callers answer 503 */, "directory index not loaded"};
+query_error no_index() {
+  return query_error{query_errc::unavailable, "directory index not loaded"};
 }
 }  // namespace
 
 memory_customer_source::memory_customer_source(directory_index& index) : index_(index) {}
 
-net::awaitable<result<customer_page>> memory_customer_source::search(customer_query query,
-                                                                     scope_ptr scope) {
+net::awaitable<query_result<customer_page>> memory_customer_source::search(customer_query query,
+                                                                           scope_ptr scope) {
   auto snap = index_.customers();
   if (!snap) co_return no_index();
   co_return search_snapshot(*snap, query, *scope);
 }
 
-net::awaitable<result<std::optional<customer_record>>> memory_customer_source::find(
+net::awaitable<query_result<std::optional<customer_record>>> memory_customer_source::find(
     std::string login, scope_ptr scope) {
   auto snap = index_.customers();
   if (!snap) co_return no_index();
   co_return find_in_snapshot(*snap, login, *scope);
 }
 
-net::awaitable<result<std::vector<std::string>>> memory_customer_source::customer_ids(
+net::awaitable<query_result<std::vector<std::string>>> memory_customer_source::customer_ids(
     std::string prefix, std::size_t limit, scope_ptr scope) {
   auto snap = index_.customers();
   if (!snap) co_return no_index();
@@ -338,8 +339,8 @@ bool indexable(const access_scope& scope) {
 }
 }  // namespace
 
-net::awaitable<result<customer_page>> routing_customer_source::search(customer_query query,
-                                                                      scope_ptr scope) {
+net::awaitable<query_result<customer_page>> routing_customer_source::search(customer_query query,
+                                                                            scope_ptr scope) {
   if (index_in_use() && indexable(*scope)) {
     auto snap = index_->customers();
     if (snap && covers(*snap, query.search_attributes)) {
@@ -351,7 +352,7 @@ net::awaitable<result<customer_page>> routing_customer_source::search(customer_q
   co_return co_await ldap_.search(std::move(query), std::move(scope));
 }
 
-net::awaitable<result<std::optional<customer_record>>> routing_customer_source::find(
+net::awaitable<query_result<std::optional<customer_record>>> routing_customer_source::find(
     std::string login, scope_ptr scope) {
   if (index_in_use() && indexable(*scope)) {
     if (auto snap = index_->customers()) {
@@ -363,7 +364,7 @@ net::awaitable<result<std::optional<customer_record>>> routing_customer_source::
   co_return co_await ldap_.find(std::move(login), std::move(scope));
 }
 
-net::awaitable<result<std::vector<std::string>>> routing_customer_source::customer_ids(
+net::awaitable<query_result<std::vector<std::string>>> routing_customer_source::customer_ids(
     std::string prefix, std::size_t limit, scope_ptr scope) {
   if (index_in_use() && indexable(*scope)) {
     if (auto snap = index_->customers()) {

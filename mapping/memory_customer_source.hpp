@@ -27,9 +27,8 @@ namespace scopegate::mapping {
 enum class query_plan { customer_id, trigrams, scope_postings, login_walk, empty };
 [[nodiscard]] customer_page search_snapshot(const customer_snapshot& s, const customer_query& q,
                                             const access_scope& scope, query_plan* used = nullptr);
-[[nodiscard]] result<std::optional<customer_record>> find_in_snapshot(const customer_snapshot& s,
-                                                                      std::string_view login,
-                                                                      const access_scope& scope);
+[[nodiscard]] query_result<std::optional<customer_record>> find_in_snapshot(
+    const customer_snapshot& s, std::string_view login, const access_scope& scope);
 [[nodiscard]] std::vector<std::string> customer_ids_in_snapshot(const customer_snapshot& s,
                                                                 std::string_view prefix,
                                                                 std::size_t limit,
@@ -43,12 +42,13 @@ enum class query_plan { customer_id, trigrams, scope_postings, login_walk, empty
 class memory_customer_source final : public customer_source {
  public:
   explicit memory_customer_source(directory_index& index);
-  net::awaitable<result<customer_page>> search(customer_query query, scope_ptr scope) override;
-  net::awaitable<result<std::optional<customer_record>>> find(std::string login,
-                                                              scope_ptr scope) override;
-  net::awaitable<result<std::vector<std::string>>> customer_ids(std::string prefix,
-                                                                std::size_t limit,
-                                                                scope_ptr scope) override;
+  net::awaitable<query_result<customer_page>> search(customer_query query,
+                                                     scope_ptr scope) override;
+  net::awaitable<query_result<std::optional<customer_record>>> find(std::string login,
+                                                                    scope_ptr scope) override;
+  net::awaitable<query_result<std::vector<std::string>>> customer_ids(std::string prefix,
+                                                                      std::size_t limit,
+                                                                      scope_ptr scope) override;
   std::string_view name() const override { return "memory"; }
 
  private:
@@ -65,12 +65,13 @@ struct routing_stats {
 class routing_customer_source final : public customer_source {
  public:
   routing_customer_source(directory& dir, directory_index* index);
-  net::awaitable<result<customer_page>> search(customer_query query, scope_ptr scope) override;
-  net::awaitable<result<std::optional<customer_record>>> find(std::string login,
-                                                              scope_ptr scope) override;
-  net::awaitable<result<std::vector<std::string>>> customer_ids(std::string prefix,
-                                                                std::size_t limit,
-                                                                scope_ptr scope) override;
+  net::awaitable<query_result<customer_page>> search(customer_query query,
+                                                     scope_ptr scope) override;
+  net::awaitable<query_result<std::optional<customer_record>>> find(std::string login,
+                                                                    scope_ptr scope) override;
+  net::awaitable<query_result<std::vector<std::string>>> customer_ids(std::string prefix,
+                                                                      std::size_t limit,
+                                                                      scope_ptr scope) override;
   std::string_view name() const override { return "routing"; }
 
   // Read-your-writes: this gateway just wrote a customer, and the sync may not have

@@ -123,8 +123,22 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve(const agent& who) {
   co_return outcome;
 }
 
+namespace {
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
+void scope_resolver::invalidate_after_write() {
+  ldap_until_ns_.store(steady_now_ns() + 2'000'000'000, std::memory_order_release);
+  invalidate_all();
+}
+
 std::shared_ptr<const mapping_snapshot> scope_resolver::usable_mappings() const {
   if (!index_ || !index_->usable() || !dir_.ldap().ready()) return nullptr;
+  if (steady_now_ns() < ldap_until_ns_.load(std::memory_order_acquire)) return nullptr;
   return index_->mappings();
 }
 

@@ -53,6 +53,10 @@ class scope_resolver {
   // Drops every cached scope at once (a mapping changed). Lookups already in flight when
   // this is called do not populate the cache.
   void invalidate_all();
+  // A mapping was just written through the gateway: drops every cached scope and, for a
+  // moment, resolves from LDAP rather than from the index (which learns of the write only
+  // when the directory's sync reports it), so the writer's next request sees the change.
+  void invalidate_after_write();
 
   // Partner and agent lookups come from `index` while it is usable (and LDAP reachable),
   // from LDAP otherwise. Set before the first resolve; null (the default): always LDAP.
@@ -79,6 +83,7 @@ class scope_resolver {
   std::unordered_map<std::string, cached> cache_;
   std::unordered_map<std::string, std::shared_ptr<flight>> flights_;
   std::uint64_t generation_ = 0;
+  std::atomic<std::int64_t> ldap_until_ns_{0};  // steady clock; index not used before this
   scope_cache_stats stats_;
 };
 

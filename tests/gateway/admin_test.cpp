@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "gateway/admin_session.hpp"
+#include "gateway/auth/sessions.hpp"
 #include "gateway/service.hpp"
 #include "tests/gateway/scenario.hpp"
 

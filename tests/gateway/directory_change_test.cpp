@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "gateway/authenticator.hpp"
+#include "gateway/auth/authenticator.hpp"
 #include "tests/gateway/scenario.hpp"
 
 using namespace scopegate::testing;

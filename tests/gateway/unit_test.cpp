@@ -1,9 +1,9 @@
 // Pure logic of the gateway and mapping layers: no I/O.
 #include <doctest/doctest.h>
 
-#include "gateway/authenticator.hpp"
-#include "gateway/encoding.hpp"
-#include "gateway/network.hpp"
+#include "gateway/auth/authenticator.hpp"
+#include "gateway/http/base64.hpp"
+#include "gateway/http/cidr.hpp"
 #include "mapping/customer_query.hpp"
 
 using namespace scopegate;

@@ -6,7 +6,7 @@
 #include <memory>
 #include <stdexcept>
 
-#include "gateway/encoding.hpp"
+#include "gateway/http/base64.hpp"
 
 namespace scopegate::testing {
 

@@ -1,0 +1,111 @@
+// /admin/api/v1/settings: the runtime switches the dashboard may change (fieldworkers see
+// all customers; access-mode group defaults). Kept across restarts and recorded in the
+// history before they take effect.
+#include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+
+#include "gateway/admin_api/admin_json.hpp"
+#include "gateway/admin_api/resources.hpp"
+#include "gateway/http/json_body.hpp"
+#include "gateway/http/problem.hpp"
+
+namespace scopegate::gateway::admin_api {
+
+runtime_settings::runtime_settings(const config::config& cfg, mapping::scope_resolver& scopes,
+                                   const policy::access_defaults& defaults,
+                                   group_modes_setter set_group_modes, change_log& changes)
+    : cfg_(cfg),
+      scopes_(scopes),
+      defaults_(defaults),
+      set_group_modes_(std::move(set_group_modes)),
+      changes_(changes) {}
+
+std::vector<config::group_mode> runtime_settings::group_modes() const {
+  return *defaults_.group_modes();
+}
+
+bool runtime_settings::fieldworkers_see_all() const {
+  return scopes_.fieldworkers_see_all();
+}
+
+std::int64_t runtime_settings::replace_group_modes(const std::string& actor,
+                                                   std::vector<config::group_mode> modes,
+                                                   const std::string& summary_prefix,
+                                                   std::int64_t reverts) {
+  auto before = group_modes();
+  auto text = group_modes_text(modes);
+  if (!changes_.set_setting("group_modes", text)) return 0;
+  history_entry e;
+  e.actor = actor;
+  e.action = "settings.group_modes";
+  e.summary = summary_prefix + "access-mode group defaults: " + std::to_string(before.size()) +
+              " → " + std::to_string(modes.size()) + " group(s)";
+  e.before_json = group_modes_text(before);
+  e.after_json = text;
+  e.reverts = reverts;
+  if (set_group_modes_) set_group_modes_(std::move(modes));
+  changes_.changed();
+  return changes_.record_now(std::move(e));
+}
+
+std::int64_t runtime_settings::set_fieldworkers_see_all(const std::string& actor, bool on,
+                                                        const std::string& summary_prefix,
+                                                        std::int64_t reverts) {
+  bool before = scopes_.fieldworkers_see_all();
+  if (!changes_.set_setting("fieldworkers_see_all_customers", on ? "true" : "false")) return 0;
+  scopes_.set_fieldworkers_see_all(on);
+  changes_.changed();
+  history_entry e;
+  e.actor = actor;
+  e.action = "settings.fieldworkers";
+  e.summary = summary_prefix + "fieldworkers see all customers: " + (before ? "on" : "off") +
+              " → " + (on ? "on" : "off");
+  e.before_json = json::serialize(switch_state(before));
+  e.after_json = json::serialize(switch_state(on));
+  e.reverts = reverts;
+  spdlog::info("fieldworkers_see_all_customers set to {} by {}", on, actor);
+  return changes_.record_now(std::move(e));
+}
+
+settings_resource::settings_resource(runtime_settings& settings) : settings_(settings) {}
+
+net::awaitable<response> settings_resource::get(request_context&) {
+  co_return json_response(
+      settings_json(settings_.cfg(), settings_.fieldworkers_see_all(), settings_.group_modes()));
+}
+
+net::awaitable<response> settings_resource::put(request_context& ctx) {
+  auto body = json_object_body(ctx.req);
+  if (!body) co_return std::move(body.error());
+  for (const auto& member : *body)
+    if (member.key() != "fieldworkers_see_all_customers" && member.key() != "group_modes")
+      co_return problem(http::status::bad_request, "invalid-setting",
+                        "unknown setting '" + std::string(member.key()).substr(0, 64) + "'");
+  // Everything is checked before anything changes.
+  std::optional<std::vector<config::group_mode>> modes;
+  if (auto g = body->find("group_modes"); g != body->end()) {
+    std::string error;
+    modes = parse_group_modes(json::serialize(g->value()), error);
+    if (!modes) co_return problem(http::status::bad_request, "invalid-setting", error);
+  }
+  std::optional<bool> see_all;
+  if (auto it = body->find("fieldworkers_see_all_customers"); it != body->end()) {
+    if (!it->value().is_bool())
+      co_return problem(http::status::bad_request, "invalid-setting",
+                        "send {\"fieldworkers_see_all_customers\": true or false}");
+    see_all = it->value().as_bool();
+  }
+  if (modes) {
+    auto id = settings_.replace_group_modes(ctx.admin->login, std::move(*modes), "");
+    if (id == 0) co_return history_unavailable();
+    spdlog::info("access-mode group defaults replaced by {}", ctx.admin->login);
+  }
+  if (see_all) {
+    auto id = settings_.set_fieldworkers_see_all(ctx.admin->login, *see_all, "");
+    if (id == 0) co_return history_unavailable();
+  }
+  co_return json_response(
+      settings_json(settings_.cfg(), settings_.fieldworkers_see_all(), settings_.group_modes()));
+}
+
+}  // namespace scopegate::gateway::admin_api

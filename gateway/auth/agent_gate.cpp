@@ -1,0 +1,47 @@
+#include "gateway/auth/agent_gate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "gateway/http/problem.hpp"
+
+namespace scopegate::gateway {
+
+agent_gate::agent_gate(const config::config& cfg, authenticator& auth,
+                       mapping::scope_resolver& scopes, const policy::access_defaults& defaults,
+                       const policy::contact_policy& contacts)
+    : cfg_(cfg), auth_(auth), scopes_(scopes), defaults_(defaults), contacts_(contacts) {}
+
+net::awaitable<std::optional<response>> agent_gate::admit(request_context& ctx,
+                                                          bool customer_section) {
+  auto auth = co_await auth_.authenticate(ctx.req, ctx.conn);
+  ctx.via = auth.via;
+  if (!auth.login_hint.empty()) ctx.agent = auth.login_hint;
+  if (auth.status == auth_status::unavailable) co_return ctx.fail(directory_unavailable());
+  if (auth.status != auth_status::ok) {
+    auto res =
+        problem(http::status::unauthorized, "unauthorized", "valid agent credentials are required");
+    res.set(http::field::www_authenticate, "Basic realm=\"scopegate\", charset=\"UTF-8\"");
+    co_return ctx.deny(std::move(res));
+  }
+  ctx.who = std::move(auth.agent);
+  // Known by the login stored in its entry, never by the string the client typed.
+  ctx.agent = ctx.who->login;
+  auto scope = co_await scopes_.resolve(*ctx.who);
+  if (!scope) {
+    spdlog::warn("scope resolution failed for {}: {}", ctx.agent, scope.error().message);
+    co_return ctx.fail(directory_unavailable());
+  }
+  ctx.scope = *scope;
+  ctx.access = policy::decide_access_mode(cfg_, *ctx.who, *ctx.scope, *defaults_.group_modes());
+  ctx.contact = contacts_.resolve(*ctx.who, *ctx.scope);
+  if (customer_section && ctx.scope->denied())
+    co_return ctx.deny(problem(http::status::forbidden, "agent-unassigned",
+                               "this agent is not assigned to any partner"));
+  if (customer_section && !policy::can_view(ctx.access.mode))
+    co_return ctx.deny(
+        problem(http::status::forbidden, "section-hidden",
+                "the customer section is hidden for this agent (access mode 'hidden')"));
+  co_return std::nullopt;
+}
+
+}  // namespace scopegate::gateway

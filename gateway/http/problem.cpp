@@ -1,0 +1,45 @@
+#include "gateway/http/problem.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace scopegate::gateway {
+
+response problem(http::status status, std::string_view type_suffix, std::string_view detail,
+                 boost::json::object extra) {
+  boost::json::object body = std::move(extra);
+  body["type"] = "https://scopegate.dev/problems/" + std::string(type_suffix);
+  body["title"] = http::obsolete_reason(status);
+  body["status"] = static_cast<unsigned>(status);
+  body["detail"] = detail;
+  response res{status, 11};
+  res.set(http::field::content_type, "application/problem+json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
+response directory_unavailable() {
+  return problem(http::status::service_unavailable, "ldap-unavailable",
+                 "the directory cannot be reached; try again shortly");
+}
+
+response bad_query(std::string_view detail) {
+  return problem(http::status::bad_request, "bad-query", detail);
+}
+
+response json_response(const boost::json::value& body, http::status status) {
+  response res{status, 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = boost::json::serialize(body);
+  return res;
+}
+
+response empty_response(http::status status) {
+  response res{status, 11};
+  res.set(http::field::cache_control, "no-store");
+  return res;
+}
+
+}  // namespace scopegate::gateway
