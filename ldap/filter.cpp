@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "config/syntax.hpp"
+
 namespace scopegate::ldap {
 namespace {
 
@@ -11,49 +13,6 @@ void append_hex_escape(std::string& out, unsigned char c) {
   out += '\\';
   out += k_hex[c >> 4];
   out += k_hex[c & 0x0f];
-}
-
-bool is_alpha(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_keychar(char c) {
-  return is_alpha(c) || is_digit(c) || c == '-';
-}
-
-// descr = keystring = leadkeychar *keychar (RFC 4512 1.4)
-bool is_descr(std::string_view s) {
-  if (s.empty() || !is_alpha(s.front())) return false;
-  for (char c : s)
-    if (!is_keychar(c)) return false;
-  return true;
-}
-
-// numericoid = number 1*( DOT number ), number = DIGIT / ( LDIGIT 1*DIGIT )
-bool is_numericoid(std::string_view s) {
-  int numbers = 0;
-  while (true) {
-    std::size_t end = s.find('.');
-    std::string_view number = s.substr(0, end);
-    if (number.empty()) return false;
-    if (number.size() > 1 && number.front() == '0') return false;
-    for (char c : number)
-      if (!is_digit(c)) return false;
-    ++numbers;
-    if (end == std::string_view::npos) break;
-    s.remove_prefix(end + 1);
-  }
-  return numbers >= 2;
-}
-
-// options = *( SEMI option ), option = 1*keychar (RFC 4512 2.5)
-bool is_option(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s)
-    if (!is_keychar(c)) return false;
-  return true;
 }
 
 void require_attribute(std::string_view attribute) {
@@ -98,15 +57,7 @@ std::string escape_dn_value(std::string_view value) {
 }
 
 bool is_valid_attribute_name(std::string_view name) {
-  std::size_t semi = name.find(';');
-  std::string_view type = name.substr(0, semi);
-  if (!is_descr(type) && !is_numericoid(type)) return false;
-  while (semi != std::string_view::npos) {
-    name.remove_prefix(semi + 1);
-    semi = name.find(';');
-    if (!is_option(name.substr(0, semi))) return false;
-  }
-  return true;
+  return config::is_valid_attribute_name(name);
 }
 
 namespace {

@@ -22,7 +22,8 @@ namespace scopegate::ldap {
 [[nodiscard]] std::string escape_dn_value(std::string_view value);
 
 // True when `name` is a syntactically valid attribute description (descr or numeric OID,
-// optional ;options). Used to validate attribute names taken from config.
+// optional ;options). The same rule as config::is_valid_attribute_name (config/syntax.hpp),
+// which config validation applies to every configured attribute name.
 [[nodiscard]] bool is_valid_attribute_name(std::string_view name);
 
 // An LDAP filter under construction. Values are escaped on the way in; attribute names

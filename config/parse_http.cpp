@@ -1,0 +1,114 @@
+// Sections of the HTTP edge: listen, auth (trusted clients), admin (dashboard) and log.
+#include "config/detail/checks.hpp"
+#include "config/detail/sections.hpp"
+
+namespace scopegate::config::detail {
+
+void parse_listen(const parser& p, const value& v, listen_config& c) {
+  section s(p, v,
+            {"address", "port", "threads", "header_limit_bytes", "body_limit_bytes",
+             "read_timeout_ms", "idle_timeout_ms", "trusted_proxies"});
+  if (auto a = s.get("address")) {
+    c.address = p.non_empty(*a, "an IP address or host name");
+    for (char ch : c.address)
+      if (!(is_alpha(ch) || is_digit(ch) || ch == '.' || ch == '-' || ch == ':' || ch == '_'))
+        p.fail(*a, "expected an IP address or host name (no port), got " + p.show(*a, c.address));
+  }
+  set_int(p, s, "port", c.port, 0, 65535);  // 0: any free port (tests)
+  set_int(p, s, "threads", c.threads, 0, 256);
+  set_int(p, s, "header_limit_bytes", c.header_limit_bytes, 1, k_max_size);
+  set_int(p, s, "body_limit_bytes", c.body_limit_bytes, 1, k_max_size);
+  set_int(p, s, "read_timeout_ms", c.read_timeout_ms, 1, k_max_timeout_ms);
+  set_int(p, s, "idle_timeout_ms", c.idle_timeout_ms, 1, k_max_timeout_ms);
+  if (auto t = s.get("trusted_proxies")) {
+    c.trusted_proxies.clear();
+    for (const auto& item : p.list(*t))
+      c.trusted_proxies.push_back(p.cidr(item));
+  }
+}
+
+namespace {
+
+trusted_client parse_trusted_client(const parser& p, const value& item,
+                                    const std::vector<trusted_client>& earlier) {
+  if (item.node.IsNull())
+    p.fail(item, "expected a mapping with name, api_key_sha256 and networks, got nothing");
+  section cs(p, item, {"name", "api_key_sha256", "networks"});
+  trusted_client tc;
+  auto name = cs.require("name");
+  tc.name = p.non_empty(name, "a client name");
+  for (const auto& other : earlier)
+    if (other.name == tc.name)
+      p.fail(name, "duplicate trusted client name " + p.show(name, tc.name));
+  auto key = cs.require("api_key_sha256");
+  tc.api_key_sha256 = p.scalar(key, "64 lowercase hex digits");
+  // The value may be the raw API key pasted by mistake: only its length is reported.
+  if (!valid_sha256_hex(tc.api_key_sha256))
+    p.fail(key,
+           "expected 64 lowercase hex digits (the SHA-256 of the API key, e.g. from "
+           "`printf %s \"$KEY\" | sha256sum`), got " +
+               std::to_string(tc.api_key_sha256.size()) + " characters");
+  for (const auto& other : earlier)
+    if (other.api_key_sha256 == tc.api_key_sha256)
+      p.fail(key, "the same API key is already used by trusted client " + quote(other.name));
+  auto nets = cs.require("networks");
+  for (const auto& n : p.list(nets))
+    tc.networks.push_back(p.cidr(n));
+  if (tc.networks.empty())
+    p.fail(nets, "at least one network is needed (use 0.0.0.0/0 and ::/0 for anywhere)");
+  return tc;
+}
+
+}  // namespace
+
+void parse_auth(const parser& p, const value& v, auth_config& c) {
+  section s(p, v, {"trusted_clients", "bind_cache_seconds", "login_case"});
+  if (auto t = s.get("trusted_clients")) {
+    c.trusted_clients.clear();
+    for (const auto& item : p.list(*t)) {
+      auto tc = parse_trusted_client(p, item, c.trusted_clients);
+      c.trusted_clients.push_back(std::move(tc));
+    }
+  }
+  set_int(p, s, "bind_cache_seconds", c.bind_cache_seconds, 0, k_max_int);
+  if (auto l = s.get("login_case"))
+    c.login_case =
+        p.one_of(*l, {"lower", "preserve"}) == "lower" ? case_rule::lower : case_rule::preserve;
+}
+
+void parse_admin(const parser& p, const value& v, admin_config& c) {
+  section s(p, v,
+            {"group_dns", "member_attribute", "session_idle_minutes", "session_max_hours",
+             "history_database_path", "login_attempts_per_minute", "secure_cookie",
+             "partner_object_classes"});
+  if (auto g = s.get("group_dns")) {
+    c.group_dns.clear();
+    for (const auto& item : p.list(*g))
+      c.group_dns.push_back(p.dn(item));
+  }
+  if (auto a = s.get("member_attribute")) c.member_attribute = p.attribute(*a);
+  set_int(p, s, "session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
+  set_int(p, s, "session_max_hours", c.session_max_hours, 1, 24 * 30);
+  if (auto h = s.get_set("history_database_path"))
+    c.history_database_path = p.scalar(*h, "a file path for the SQLite history database");
+  set_int(p, s, "login_attempts_per_minute", c.login_attempts_per_minute, 1, 10'000);
+  if (auto b = s.get("secure_cookie")) c.secure_cookie = p.boolean(*b);
+  if (auto o = s.get("partner_object_classes")) {
+    c.partner_object_classes.clear();
+    for (const auto& item : p.list(*o))
+      c.partner_object_classes.push_back(p.attribute(item));
+    if (c.partner_object_classes.empty())
+      p.fail(*o, "at least one object class is needed to create partner entries");
+  }
+  if (c.session_idle_minutes > c.session_max_hours * 60)
+    p.fail(s.path("session_idle_minutes"), s.key_line("session_idle_minutes"),
+           "is longer than session_max_hours; the idle limit would never apply");
+}
+
+void parse_log(const parser& p, const value& v, log_config& c) {
+  section s(p, v, {"level", "access_log"});
+  if (auto l = s.get("level")) c.level = p.one_of(*l, {"trace", "debug", "info", "warn", "error"});
+  if (auto a = s.get("access_log")) c.access_log = p.boolean(*a);
+}
+
+}  // namespace scopegate::config::detail
