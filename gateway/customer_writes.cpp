@@ -37,32 +37,38 @@ bool editable(const config::customers_config& c, std::string_view field) {
          c.editable_fields.end();
 }
 
-// Maps an LDAP write error to what the client is told; details stay in the log.
-response write_error(const ldap::error& e) {
+// Maps a customer write error to what the client is told; details stay in the log.
+response write_error(const mapping::write_error& e) {
   switch (e.code) {
-    case 68:  // entryAlreadyExists
+    case mapping::write_errc::exists:
       return problem(http::status::conflict, "customer-exists",
                      "a customer with this login already exists");
-    case 19:  // constraintViolation
+    case mapping::write_errc::constraint:
       return problem(http::status::unprocessable_entity, "constraint-violation",
                      "the directory refused a value (constraint violation)");
-    case 17:  // undefinedAttributeType
-    case 21:  // invalidAttributeSyntax
-    case 65:  // objectClassViolation
+    case mapping::write_errc::schema:
       return problem(http::status::unprocessable_entity, "schema-violation",
                      "the directory schema does not allow these values");
-    case 32:  // noSuchObject
+    case mapping::write_errc::not_found:
       return problem(http::status::not_found, "customer-not-found", "no such customer");
-    case 50:  // insufficientAccessRights
+    case mapping::write_errc::forbidden:
       return problem(http::status::bad_gateway, "directory-refused",
                      "the service account may not write this entry");
-    default:
-      if (e.unavailable())
-        return problem(http::status::service_unavailable, "ldap-unavailable",
-                       "the directory cannot be reached; try again shortly");
-      return problem(http::status::bad_gateway, "directory-refused",
-                     "the directory refused the change");
+    case mapping::write_errc::unavailable:
+      return problem(http::status::service_unavailable, "ldap-unavailable",
+                     "the directory cannot be reached; try again shortly");
+    case mapping::write_errc::invalid:
+      return problem(http::status::unprocessable_entity, "invalid-value",
+                     "a required field is missing");
+    case mapping::write_errc::refused:
+      break;
   }
+  return problem(http::status::bad_gateway, "directory-refused",
+                 "the directory refused the change");
+}
+// The lookups before a write fail with directory errors.
+response write_error(const ldap::error& e) {
+  return write_error(mapping::to_write_error(e));
 }
 
 response mode_refused(std::string_view what, const policy::access_decision& d) {

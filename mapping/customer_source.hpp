@@ -27,9 +27,11 @@ struct customer_page {
   std::optional<std::string> next_after;  // cursor for the next page, if there is one
 };
 
-// Error codes a source may return besides LDAP's own (ldap::error::code).
-inline constexpr int k_too_many_results = 4;  // LDAP sizeLimitExceeded
-inline constexpr int k_ambiguous_login = -1001;
+// Error kinds a source may return besides the directory's own (ldap::error::code): more
+// matches than customers.max_results (the same answer as the server's own size limit), and
+// one login held by two customers.
+inline constexpr ldap::errc k_too_many_results = ldap::errc::size_limit_exceeded;
+inline constexpr ldap::errc k_ambiguous_login = ldap::errc::not_unique;
 
 class customer_source {
  public:

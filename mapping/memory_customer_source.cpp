@@ -282,7 +282,8 @@ std::vector<std::string> customer_ids_in_snapshot(const customer_snapshot& s,
 
 namespace {
 ldap::error no_index() {
-  return ldap::error{-1 /* LDAP_SERVER_DOWN: callers answer 503 */, "directory index not loaded"};
+  return ldap::error{ldap::errc::unavailable /* callers answer 503 */,
+                     "directory index not loaded"};
 }
 }  // namespace
 
