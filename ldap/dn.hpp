@@ -19,9 +19,12 @@
 // - Values of the naming types that OpenLDAP matches with caseIgnore(IA5)Match are
 //   ASCII-case-folded, with runs of spaces collapsed to one and leading/trailing spaces
 //   dropped, as slapd's matching does: cn, sn, givenName, initials, title, name, c, l, st,
-//   street, o, ou, dc, uid, mail (and their aliases/OIDs).
+//   street, o, ou, dc, uid, mail, description, serialNumber, postalCode, businessCategory,
+//   displayName, employeeNumber, host (and their aliases/OIDs).
 // - Values of every OTHER type are compared byte for byte after unescaping (e.g.
-//   scopegatePartnerId, which is caseExactMatch: "ACME" != "acme").
+//   scopegatePartnerId, which is caseExactMatch: "ACME" != "acme"). For a type not listed
+//   whose schema says caseIgnore this is stricter than slapd: such DNs differing only in
+//   case compare unequal (fails closed: never two entries taken for one).
 // - Not folded anywhere: non-ASCII letters ("É" != "é"; slapd would fold them), and
 //   Unicode normalisation. A documented, fail-closed difference: such DNs compare unequal.
 // - AVAs of a multi-valued RDN are compared as a set ("cn=a+uid=b" == "uid=b+cn=a").

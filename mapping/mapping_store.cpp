@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ldap/dn.hpp"
 #include "ldap/filter.hpp"
 #include "mapping/customer_query.hpp"
 
@@ -307,7 +308,9 @@ net::awaitable<store_result<bool>> mapping_store::link_agent(std::string agent_l
     if (!cfg.partners.member_attribute)
       co_return store_error(store_errc::invalid, "partners.member_attribute is not configured");
     const auto& members = (*partner)->member_dns;
-    bool present = std::find(members.begin(), members.end(), (*agent)->dn) != members.end();
+    bool present = std::any_of(members.begin(), members.end(), [&](const std::string& m) {
+      return ldap::same_dn(m, (*agent)->dn);
+    });
     if (present == linked) co_return false;
     std::vector<std::string> values(1, (*agent)->dn);
     changes.push_back(ldap::modification{
