@@ -8,13 +8,14 @@
 //                                  .attributes = {"uid", "cn"}});
 //   if (!r) co_return problem_503(r.error());
 //
+// Errors are ldap::error (ldap/error.hpp): a named errc, never a raw LDAP result code.
+//
 // Knows nothing about partners or customers.
 #pragma once
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/system/result.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,34 +24,11 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "ldap/error.hpp"
 
 namespace scopegate::ldap {
 
 namespace net = boost::asio;
-
-// What went wrong. `code` is the LDAP result code (RFC 4511) or one of libldap's negative
-// API codes; `message` is for logs only, never for clients (it may name servers or DNs).
-struct error {
-  // Not an aggregate on purpose: result<bool, error> needs error not constructible from bool.
-  error() = default;
-  error(int code, std::string message) : code(code), message(std::move(message)) {}
-
-  int code = 0;
-  std::string message;
-
-  // The directory could not answer (no connection, server down, timeout): callers answer 503.
-  [[nodiscard]] bool unavailable() const;
-  [[nodiscard]] bool timed_out() const;
-  [[nodiscard]] bool no_such_object() const;       // 32
-  [[nodiscard]] bool invalid_credentials() const;  // 49
-};
-
-// Lets result<T>::value() throw (std::runtime_error carrying code and message) when it
-// holds an error; found by argument-dependent lookup.
-[[noreturn]] void throw_exception_from_error(const error& e, const boost::source_location& loc);
-
-template <class T>
-using result = boost::system::result<T, error>;
 
 struct attribute {
   std::string name;
@@ -109,7 +87,8 @@ class client {
   void stop();
 
   // Searches with RFC 2696 paging under the hood; returns every entry of every page.
-  // Fails with error::unavailable() when no connection is up or the op times out.
+  // Fails with errc::unavailable when no connection is up, errc::timeout when the deadline
+  // passes, errc::invalid_request for a NUL byte in the request.
   [[nodiscard]] net::awaitable<result<std::vector<entry>>> search(search_request request);
 
   [[nodiscard]] net::awaitable<result<void>> modify(std::string dn,

@@ -1,19 +1,8 @@
 #include "ldap/session_options.hpp"
 
-#include <sys/time.h>
+#include "ldap/detail/handles.hpp"
 
 namespace scopegate::ldap::detail {
-namespace {
-
-timeval to_timeval(int ms) {
-  timeval tv{};
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = static_cast<suseconds_t>(ms % 1000) * 1000;
-  return tv;
-}
-
-}  // namespace
-
 int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::string& uri,
                           std::string& what) {
   auto set = [&](int option, const void* value, const char* name) {

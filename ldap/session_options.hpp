@@ -1,6 +1,7 @@
 // Internal to ldap/: the options every libldap session gets before it connects (protocol
 // v3, referrals off, network and API timeouts, TLS with certificates demanded). Split out
-// so tests can check the options without a server.
+// so tests can check the options without a server. Connection setup itself is in
+// detail/connector.hpp.
 #pragma once
 
 #include <ldap.h>
@@ -15,10 +16,5 @@ namespace scopegate::ldap::detail {
 // LDAP_SUCCESS or the libldap code of the first option that failed (`what` names it).
 int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::string& uri,
                           std::string& what);
-
-// Opens a service connection: every URI in order, session options, StartTLS and the service
-// bind as configured. Blocking (bounded by the connect timeout); never call it on a thread
-// that serves requests. Returns null with `err` set on failure; the caller unbinds.
-LDAP* open_service_connection(const config::ldap_config& cfg, std::string& err);
 
 }  // namespace scopegate::ldap::detail

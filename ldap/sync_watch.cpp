@@ -10,88 +10,23 @@
 #include <mutex>
 #include <thread>
 
-#include "ldap/session_options.hpp"
+#include "ldap/detail/connector.hpp"
+#include "ldap/detail/entry_reader.hpp"
+#include "ldap/detail/handles.hpp"
 
 namespace scopegate::ldap {
 namespace {
 
-struct ldap_unbinder {
-  void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
-};
-struct message_deleter {
-  void operator()(LDAPMessage* m) const { ldap_msgfree(m); }
-};
-struct ber_deleter {
-  void operator()(BerElement* b) const { ber_free(b, 1); }
-};
-struct ber_deleter_keep_buffer {
-  void operator()(BerElement* b) const { ber_free(b, 0); }
-};
-struct memfree_deleter {
-  void operator()(char* p) const { ldap_memfree(p); }
-};
-struct values_deleter {
-  void operator()(berval** v) const { ldap_value_free_len(v); }
-};
-struct controls_deleter {
-  void operator()(LDAPControl** c) const { ldap_controls_free(c); }
-};
-struct berval_deleter {
-  void operator()(berval* b) const { ber_bvfree(b); }
-};
-struct bervarray_deleter {
-  void operator()(BerVarray a) const { ber_bvarray_free(a); }
-};
-
-using ldap_handle = std::unique_ptr<LDAP, ldap_unbinder>;
-using message_ptr = std::unique_ptr<LDAPMessage, message_deleter>;
-using ldap_string = std::unique_ptr<char, memfree_deleter>;
-using values_ptr = std::unique_ptr<berval*, values_deleter>;
-using controls_ptr = std::unique_ptr<LDAPControl*, controls_deleter>;
-using berval_ptr = std::unique_ptr<berval, berval_deleter>;
+using detail::ber_ptr;
+using detail::berval_ptr;
+using detail::bervarray_ptr;
+using detail::controls_ptr;
+using detail::hex;
+using detail::ldap_handle;
+using detail::ldap_string;
+using detail::message_ptr;
 
 constexpr int k_poll_ms = 100;  // how often the thread looks at the stop flag
-
-std::string hex(const berval& bv) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bv.bv_len * 2);
-  for (ber_len_t i = 0; i < bv.bv_len; ++i) {
-    auto b = static_cast<unsigned char>(bv.bv_val[i]);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
-}
-
-int to_ldap_scope(search_scope s) {
-  switch (s) {
-    case search_scope::base:
-      return LDAP_SCOPE_BASE;
-    case search_scope::one_level:
-      return LDAP_SCOPE_ONELEVEL;
-    case search_scope::subtree:
-      break;
-  }
-  return LDAP_SCOPE_SUBTREE;
-}
-
-entry parse_entry(LDAP* ld, LDAPMessage* msg) {
-  entry e;
-  if (ldap_string dn{ldap_get_dn(ld, msg)}) e.dn = dn.get();
-  BerElement* ber_raw = nullptr;
-  ldap_string name{ldap_first_attribute(ld, msg, &ber_raw)};
-  std::unique_ptr<BerElement, ber_deleter_keep_buffer> ber(ber_raw);
-  while (name) {
-    attribute a{name.get(), {}};
-    if (values_ptr values{ldap_get_values_len(ld, msg, name.get())})
-      for (berval** v = values.get(); *v; ++v)
-        a.values.emplace_back((*v)->bv_val, (*v)->bv_len);
-    e.attributes.push_back(std::move(a));
-    name.reset(ldap_next_attribute(ld, msg, ber.get()));
-  }
-  return e;
-}
 
 }  // namespace
 
@@ -122,8 +57,8 @@ struct sync_watch::impl {
       if (stopping) break;
       ++stats.failures;
       if (handler.broken) handler.broken(why);
-      int max_backoff = std::max(50, cfg.reconnect_max_backoff_ms);
-      backoff_ms = std::min(max_backoff, backoff_ms == 0 ? 50 : backoff_ms * 2);
+      // Never below 50 ms: each attempt is a full refresh of the watched subtree.
+      backoff_ms = detail::next_backoff_ms(backoff_ms, std::max(50, cfg.reconnect_max_backoff_ms));
       std::unique_lock lock(mutex);
       wake.wait_for(lock, std::chrono::milliseconds(backoff_ms), [&] { return stopping.load(); });
     }
@@ -163,7 +98,7 @@ struct sync_watch::impl {
   }
 
   int send_search(LDAP* ld, int* msgid) {
-    std::unique_ptr<BerElement, ber_deleter> ber(ber_alloc_t(LBER_USE_DER));
+    ber_ptr ber(ber_alloc_t(LBER_USE_DER));
     if (!ber) return LDAP_NO_MEMORY;
     // syncRequestValue ::= SEQUENCE { mode ENUMERATED, cookie OCTET STRING OPTIONAL, ... }.
     // No cookie: every (re)connect is a full refresh, so nothing can be missed in between.
@@ -180,7 +115,7 @@ struct sync_watch::impl {
     for (const auto& a : search.attributes)
       attrs.push_back(const_cast<char*>(a.c_str()));
     attrs.push_back(nullptr);
-    return ldap_search_ext(ld, search.base_dn.c_str(), to_ldap_scope(search.scope),
+    return ldap_search_ext(ld, search.base_dn.c_str(), detail::to_ldap_scope(search.scope),
                            search.filter.c_str(),
                            search.attributes.empty() ? nullptr : attrs.data(), 0, controls, nullptr,
                            nullptr, 0, msgid);
@@ -221,7 +156,7 @@ struct sync_watch::impl {
     LDAPControl* state_control =
         controls ? ldap_control_find(LDAP_CONTROL_SYNC_STATE, controls.get(), nullptr) : nullptr;
     if (!state_control) return;  // not a sync entry: ignore
-    std::unique_ptr<BerElement, ber_deleter> ber(ber_init(&state_control->ldctl_value));
+    ber_ptr ber(ber_init(&state_control->ldctl_value));
     if (!ber) return;
     ber_int_t state = 0;
     berval uuid{};
@@ -237,7 +172,7 @@ struct sync_watch::impl {
       case LDAP_SYNC_ADD:
       case LDAP_SYNC_MODIFY:
         change.what = sync_change::kind::upsert;
-        change.value = parse_entry(ld, msg);
+        change.value = detail::read_entry(ld, msg);
         break;
       case LDAP_SYNC_DELETE:
         change.what = sync_change::kind::remove;
@@ -267,7 +202,7 @@ struct sync_watch::impl {
     ldap_string oid(oid_raw);
     berval_ptr data(data_raw);
     if (!oid || std::string_view(oid.get()) != LDAP_SYNC_INFO || !data) return;
-    std::unique_ptr<BerElement, ber_deleter> ber(ber_init(data.get()));
+    ber_ptr ber(ber_init(data.get()));
     if (!ber) return;
     ber_len_t len = 0;
     berval cookie{};
@@ -301,7 +236,7 @@ struct sync_watch::impl {
           ber_scanf(ber.get(), "b", &deletes);
         BerVarray uuids = nullptr;
         if (ber_scanf(ber.get(), "[W]", &uuids) == LBER_ERROR) return;
-        std::unique_ptr<berval, bervarray_deleter> owned(uuids);
+        bervarray_ptr owned(uuids);
         // Without refreshDeletes the set lists present entries, which only a refresh with a
         // cookie produces; this client always starts from scratch.
         if (deletes) remove_all(uuids);

@@ -2,9 +2,44 @@
 
 #include <algorithm>
 
+#include "ldap/ascii.hpp"
 #include "ldap/filter.hpp"
 
 namespace scopegate::mapping {
+
+write_error to_write_error(const ldap::error& e) {
+  auto kind = write_errc::refused;
+  switch (e.code) {
+    case ldap::errc::already_exists:
+      kind = write_errc::exists;
+      break;
+    case ldap::errc::no_such_object:
+      kind = write_errc::not_found;
+      break;
+    case ldap::errc::constraint_violation:
+      kind = write_errc::constraint;
+      break;
+    case ldap::errc::schema_violation:
+      kind = write_errc::schema;
+      break;
+    case ldap::errc::insufficient_access:
+      kind = write_errc::forbidden;
+      break;
+    default:
+      if (e.unavailable()) kind = write_errc::unavailable;
+      break;
+  }
+  return write_error(kind, e.message);
+}
+
+namespace {
+
+write_result<void> from_ldap(const result<void>& r) {
+  if (r) return {};
+  return to_write_error(r.error());
+}
+
+}  // namespace
 
 customer_store::customer_store(directory& dir) : dir_(dir) {}
 
@@ -22,11 +57,8 @@ std::string customer_store::attribute_of(std::string_view field) const {
 namespace {
 
 bool has_class(const std::vector<std::string>& classes, std::string_view name) {
-  return std::any_of(classes.begin(), classes.end(), [&](const std::string& c) {
-    return c.size() == name.size() &&
-           std::equal(c.begin(), c.end(), name.begin(),
-                      [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-  });
+  return std::any_of(classes.begin(), classes.end(),
+                     [&](const std::string& c) { return ldap::ascii_iequals(c, name); });
 }
 
 std::vector<ldap::attribute> entry_attributes(const config::customers_config& c,
@@ -66,17 +98,19 @@ std::vector<ldap::attribute> entry_attributes(const config::customers_config& c,
 
 }  // namespace
 
-net::awaitable<result<void>> customer_store::create(field_changes fields, std::string owner_dn) {
+net::awaitable<write_result<void>> customer_store::create(field_changes fields,
+                                                          std::string owner_dn) {
   const auto& c = dir_.cfg().customers;
   auto login = fields.find("login");
   if (login == fields.end() || !login->second || login->second->empty())
-    co_return ldap::error{k_invalid_input, "login missing"};
+    co_return write_error(write_errc::invalid, "login missing");
   std::string dn = dn_for(*login->second);
   auto attrs = entry_attributes(c, *this, fields, owner_dn);
-  co_return co_await dir_.ldap().add(std::move(dn), std::move(attrs));
+  auto added = co_await dir_.ldap().add(std::move(dn), std::move(attrs));
+  co_return from_ldap(added);
 }
 
-net::awaitable<result<void>> customer_store::update(std::string dn, field_changes changes) {
+net::awaitable<write_result<void>> customer_store::update(std::string dn, field_changes changes) {
   std::vector<ldap::modification> mods;
   for (const auto& [field, value] : changes) {
     auto attribute = attribute_of(field);
@@ -92,12 +126,14 @@ net::awaitable<result<void>> customer_store::update(std::string dn, field_change
     }
     mods.push_back(std::move(m));
   }
-  if (mods.empty()) co_return result<void>{};
-  co_return co_await dir_.ldap().modify(std::move(dn), std::move(mods));
+  if (mods.empty()) co_return write_result<void>{};
+  auto modified = co_await dir_.ldap().modify(std::move(dn), std::move(mods));
+  co_return from_ldap(modified);
 }
 
-net::awaitable<result<void>> customer_store::remove(std::string dn) {
-  co_return co_await dir_.ldap().remove(std::move(dn));
+net::awaitable<write_result<void>> customer_store::remove(std::string dn) {
+  auto removed = co_await dir_.ldap().remove(std::move(dn));
+  co_return from_ldap(removed);
 }
 
 }  // namespace scopegate::mapping

@@ -11,8 +11,30 @@
 
 namespace scopegate::mapping {
 
-// Error code for writes refused before any LDAP call.
-inline constexpr int k_invalid_input = -1003;
+// Why a customer write failed, in terms the HTTP edge can answer with.
+enum class write_errc {
+  unavailable,  // the directory could not answer (down, timeout, busy): try again later
+  exists,       // an entry with this DN (login) exists already
+  not_found,    // no such entry
+  invalid,      // refused before any LDAP call: a required field is missing
+  constraint,   // the directory refused a value (constraint violation)
+  schema,       // the values do not fit the schema (attribute type, syntax, object class)
+  forbidden,    // the service account may not write this entry
+  refused,      // anything else the directory refused (or a lookup that was not unique)
+};
+
+struct write_error {
+  write_error() = default;
+  write_error(write_errc code, std::string message) : code(code), message(std::move(message)) {}
+  write_errc code = write_errc::refused;
+  std::string message;  // for logs only; may name DNs
+};
+
+template <class T>
+using write_result = boost::system::result<T, write_error>;
+
+// The write_errc for a directory error (from a write, or a lookup before one).
+[[nodiscard]] write_error to_write_error(const ldap::error& e);
 
 // JSON field name -> new value; nullopt removes the attribute (PATCH with null).
 using field_changes = std::map<std::string, std::optional<std::string>>;
@@ -26,9 +48,10 @@ class customer_store {
 
   // Adds a customer. `fields` must hold login and customer_id; `owner_dn` is recorded in
   // customers.owner_attribute (the creating agent: the service account is creatorsName).
-  [[nodiscard]] net::awaitable<result<void>> create(field_changes fields, std::string owner_dn);
-  [[nodiscard]] net::awaitable<result<void>> update(std::string dn, field_changes changes);
-  [[nodiscard]] net::awaitable<result<void>> remove(std::string dn);
+  [[nodiscard]] net::awaitable<write_result<void>> create(field_changes fields,
+                                                          std::string owner_dn);
+  [[nodiscard]] net::awaitable<write_result<void>> update(std::string dn, field_changes changes);
+  [[nodiscard]] net::awaitable<write_result<void>> remove(std::string dn);
 
   // LDAP attribute for a JSON field name, or empty when there is none.
   [[nodiscard]] std::string attribute_of(std::string_view field) const;

@@ -46,7 +46,7 @@ net::awaitable<result<std::optional<agent>>> directory::find_agent(std::string l
   auto found = co_await ldap_.search(std::move(request));
   if (!found) {
     // A size-limit hit means more than one match: ambiguous, so no agent.
-    if (found.error().code == 4) co_return std::optional<agent>{};
+    if (found.error().code == ldap::errc::size_limit_exceeded) co_return std::optional<agent>{};
     co_return found.error();
   }
   if (found->size() != 1) co_return std::optional<agent>{};
@@ -85,7 +85,8 @@ net::awaitable<result<bool>> directory::any_partner_exists() {
   };
   auto found = co_await ldap_.search(std::move(request));
   if (!found) {
-    if (found.error().code == 4) co_return true;  // size limit hit: at least one exists
+    if (found.error().code == ldap::errc::size_limit_exceeded)
+      co_return true;  // size limit hit: at least one exists
     co_return found.error();
   }
   co_return !found->empty();

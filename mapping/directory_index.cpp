@@ -5,14 +5,12 @@
 #include <algorithm>
 #include <chrono>
 
+#include "ldap/ascii.hpp"
+
 namespace scopegate::mapping {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [&](char x, char y) { return lower(x) == lower(y); });
-}
+using ldap::ascii_iequals;
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -22,7 +20,7 @@ std::int64_t now_ns() {
 
 void add_unique(std::vector<std::string>& v, const std::string& s) {
   for (const auto& x : v)
-    if (iequals(x, s)) return;
+    if (ascii_iequals(x, s)) return;
   v.push_back(s);
 }
 
@@ -40,7 +38,7 @@ struct agent_entry {
 
 std::optional<std::size_t> customer_snapshot::search_slot(std::string_view attribute) const {
   for (std::size_t i = 0; i < search_attributes.size(); ++i)
-    if (iequals(search_attributes[i], attribute)) return i;
+    if (ascii_iequals(search_attributes[i], attribute)) return i;
   return std::nullopt;
 }
 

@@ -3,20 +3,15 @@
 #include <algorithm>
 #include <iterator>
 
+#include "ldap/dn.hpp"
+
 namespace scopegate::mapping {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
-
 bool lists_member(const partner_record& p, const std::string& dn) {
-  auto want = lower(dn);
   return std::any_of(p.member_dns.begin(), p.member_dns.end(),
-                     [&](const std::string& m) { return lower(m) == want; });
+                     [&](const std::string& m) { return ldap::same_dn(m, dn); });
 }
 
 void sort_unique(std::vector<std::string>& v) {
@@ -66,8 +61,8 @@ std::vector<agent_effect> preview(std::vector<partner_record> partners,
         } else {
           std::erase(a.partner_ids, c.partner_id);
           if (it != partners.end()) {
-            auto dn = lower(a.dn);
-            std::erase_if(it->member_dns, [&](const std::string& m) { return lower(m) == dn; });
+            std::erase_if(it->member_dns,
+                          [&](const std::string& m) { return ldap::same_dn(m, a.dn); });
           }
         }
       }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ldap/dn.hpp"
 #include "ldap/filter.hpp"
 #include "mapping/customer_query.hpp"
 
@@ -24,7 +25,8 @@ std::vector<std::string> values_or_empty(const ldap::entry& e, std::string_view 
 }
 
 store_error from_ldap(const ldap::error& e) {
-  return store_error(store_errc::unavailable, "LDAP " + std::to_string(e.code) + ": " + e.message);
+  return store_error(store_errc::unavailable,
+                     "LDAP " + std::string(ldap::to_string(e.code)) + ": " + e.message);
 }
 
 }  // namespace
@@ -153,7 +155,8 @@ net::awaitable<store_result<std::optional<agent_record>>> mapping_store::find_ag
   };
   auto found = co_await dir_.ldap().search(std::move(request));
   if (!found) {
-    if (found.error().code == 4) co_return std::optional<agent_record>{};
+    if (found.error().code == ldap::errc::size_limit_exceeded)
+      co_return std::optional<agent_record>{};
     co_return from_ldap(found.error());
   }
   if (found->size() != 1) co_return std::optional<agent_record>{};
@@ -197,7 +200,7 @@ net::awaitable<store_result<partner_record>> mapping_store::create_partner(
     attrs.push_back(ldap::attribute{.name = *p.member_attribute, .values = std::move(member_dns)});
   auto added = co_await dir_.ldap().add(dn, std::move(attrs));
   if (!added) {
-    if (added.error().code == 68)
+    if (added.error().code == ldap::errc::already_exists)
       co_return store_error(store_errc::exists, "a partner with this ID exists");
     co_return from_ldap(added.error());
   }
@@ -305,7 +308,9 @@ net::awaitable<store_result<bool>> mapping_store::link_agent(std::string agent_l
     if (!cfg.partners.member_attribute)
       co_return store_error(store_errc::invalid, "partners.member_attribute is not configured");
     const auto& members = (*partner)->member_dns;
-    bool present = std::find(members.begin(), members.end(), (*agent)->dn) != members.end();
+    bool present = std::any_of(members.begin(), members.end(), [&](const std::string& m) {
+      return ldap::same_dn(m, (*agent)->dn);
+    });
     if (present == linked) co_return false;
     std::vector<std::string> values(1, (*agent)->dn);
     changes.push_back(ldap::modification{
@@ -385,7 +390,7 @@ mapping_store::customer_ids_of_customer(std::string login) {
   };
   auto found = co_await dir_.ldap().search(std::move(request));
   if (!found) {
-    if (found.error().code == 4)
+    if (found.error().code == ldap::errc::size_limit_exceeded)
       co_return store_error(store_errc::invalid, "more than one customer with this login");
     co_return from_ldap(found.error());
   }

@@ -3,20 +3,16 @@
 #include <algorithm>
 #include <array>
 
+#include "ldap/ascii.hpp"
+
 namespace scopegate::mapping {
 namespace {
 
-char lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using ldap::ascii_iequals;
+using ldap::ascii_lower;
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 constexpr std::array<std::string_view, 5> k_telephone = {"telephoneNumber", "mobile", "homePhone",
@@ -27,9 +23,10 @@ constexpr std::array<std::string_view, 5> k_telephone = {"telephoneNumber", "mob
 match_rule rule_for(std::string_view attribute) {
   auto base = attribute.substr(0, attribute.find(';'));
   for (auto t : k_telephone)
-    if (iequals(base, t)) return match_rule::telephone;
-  if (base.size() >= 9 && iequals(base.substr(0, 9), "scopegate")) return match_rule::case_exact;
-  if (iequals(base, "member") || iequals(base, "uniqueMember") || iequals(base, "owner"))
+    if (ascii_iequals(base, t)) return match_rule::telephone;
+  if (ldap::ascii_istarts_with(base, "scopegate")) return match_rule::case_exact;
+  if (ascii_iequals(base, "member") || ascii_iequals(base, "uniqueMember") ||
+      ascii_iequals(base, "owner"))
     return match_rule::dn;
   return match_rule::case_ignore;
 }
@@ -39,7 +36,7 @@ std::string prepare(std::string_view value, match_rule rule) {
   out.reserve(value.size());
   if (rule == match_rule::telephone) {
     for (char c : value)
-      if (!is_space(c) && c != '-') out.push_back(lower(c));
+      if (!is_space(c) && c != '-') out.push_back(ascii_lower(c));
     return out;
   }
   bool pending_space = false;
@@ -61,7 +58,7 @@ std::string prepare(std::string_view value, match_rule rule) {
         out.push_back(' ');
       pending_space = false;
     }
-    out.push_back(rule == match_rule::case_exact ? c : lower(c));
+    out.push_back(rule == match_rule::case_exact ? c : ascii_lower(c));
   }
   return out;
 }

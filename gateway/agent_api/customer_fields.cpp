@@ -55,32 +55,33 @@ std::string read_fields(const config::customers_config& c, std::string_view body
   return {};
 }
 
-write_refusal refusal_of(const ldap::error& e) {
+write_refusal refusal_of(const mapping::write_error& e) {
   using s = http::status;
   switch (e.code) {
-    case 68:  // entryAlreadyExists
+    case mapping::write_errc::exists:
       return {s::conflict, "customer-exists", "a customer with this login already exists"};
-    case 19:  // constraintViolation
+    case mapping::write_errc::constraint:
       return {s::unprocessable_entity, "constraint-violation",
               "the directory refused a value (constraint violation)"};
-    case 17:  // undefinedAttributeType
-    case 21:  // invalidAttributeSyntax
-    case 65:  // objectClassViolation
+    case mapping::write_errc::schema:
       return {s::unprocessable_entity, "schema-violation",
               "the directory schema does not allow these values"};
-    case 32:  // noSuchObject
+    case mapping::write_errc::not_found:
       return {s::not_found, "customer-not-found", "no such customer"};
-    case 50:  // insufficientAccessRights
+    case mapping::write_errc::forbidden:
       return {s::bad_gateway, "directory-refused", "the service account may not write this entry"};
-    default:
-      if (e.unavailable())
-        return {s::service_unavailable, "ldap-unavailable",
-                "the directory cannot be reached; try again shortly"};
-      return {s::bad_gateway, "directory-refused", "the directory refused the change"};
+    case mapping::write_errc::unavailable:
+      return {s::service_unavailable, "ldap-unavailable",
+              "the directory cannot be reached; try again shortly"};
+    case mapping::write_errc::invalid:
+      return {s::unprocessable_entity, "invalid-value", "a required field is missing"};
+    case mapping::write_errc::refused:
+      break;
   }
+  return {s::bad_gateway, "directory-refused", "the directory refused the change"};
 }
 
-response write_error(const ldap::error& e) {
+response write_error(const mapping::write_error& e) {
   auto r = refusal_of(e);
   return problem(r.status, r.type, r.detail);
 }

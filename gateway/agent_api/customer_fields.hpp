@@ -30,8 +30,8 @@ struct write_refusal {
   std::string_view type;
   std::string_view detail;
 };
-[[nodiscard]] write_refusal refusal_of(const ldap::error& e);
-[[nodiscard]] response write_error(const ldap::error& e);
+[[nodiscard]] write_refusal refusal_of(const mapping::write_error& e);
+[[nodiscard]] response write_error(const mapping::write_error& e);
 [[nodiscard]] response query_failed(const mapping::query_error& e);
 // 403: the agent's access mode does not allow `what`.
 [[nodiscard]] response mode_refused(std::string_view what, const policy::access_decision& d);

@@ -179,7 +179,7 @@ net::awaitable<response> customer_writes::import_csv(request_context& ctx) {
     auto& p = plan[i];
     mapping::field_changes fields = p.fields;
     bool creating = p.dn.empty();
-    ldap::result<void> outcome;
+    mapping::write_result<void> outcome;
     // One co_await per statement (docs/compiler-notes.md).
     if (creating) {
       fields["login"] = p.login;

@@ -38,7 +38,7 @@ struct connected {
 
 // The bind pool connects independently of ready(); poll until it answers.
 result<bool> check_when_up(io_harness& h, client& c, const std::string& dn, const std::string& pw) {
-  result<bool> r = error{LDAP_SERVER_DOWN, "not tried"};
+  result<bool> r = error{errc::unavailable, "not tried"};
   wait_until([&] {
     r = h.await(c.check_password(dn, pw));
     return r.has_value() || !r.error().unavailable();
@@ -95,10 +95,14 @@ TEST_CASE("search errors: missing base, bad filter, NUL") {
   REQUIRE(!missing.has_value());
   CHECK(missing.error().no_such_object());
   CHECK(!missing.error().unavailable());
+  CHECK(missing.error().code == errc::no_such_object);
   auto bad = h.await(x.c.search(people("(uid=")));
-  CHECK(!bad.has_value());
+  REQUIRE(!bad.has_value());
+  CHECK(bad.error().code == errc::invalid_request);
   auto nul = h.await(x.c.search(query(k_people + "\0x"s)));
-  CHECK(!nul.has_value());
+  REQUIRE(!nul.has_value());
+  CHECK(nul.error().code == errc::invalid_request);
+  CHECK(!nul.error().unavailable());
   CHECK(h.await(x.c.search(people())).has_value());  // the connection survived all that
 }
 
@@ -308,7 +312,9 @@ TEST_CASE("add, modify, remove round trip") {
   REQUIRE_MESSAGE(added.has_value(), (added ? "" : added.error().message));
   auto dup =
       h.await(x.c.add(dn, {{"objectClass", {"inetOrgPerson"}}, {"cn", {"x"}}, {"sn", {"x"}}}));
-  CHECK(!dup.has_value());
+  REQUIRE(!dup.has_value());
+  CHECK(dup.error().code == errc::already_exists);
+  CHECK(dup.error().message.find("(LDAP 68)") != std::string::npos);  // raw code: log only
 
   auto modified = h.await(x.c.modify(
       dn, {{.op = modification::kind::replace, .attribute = "cn", .values = {"Carol C."}},
@@ -336,6 +342,29 @@ TEST_CASE("add, modify, remove round trip") {
   REQUIRE(!again.has_value());
   CHECK(again.error().no_such_object());
   CHECK(x.c.stats().modifies >= 4);
+}
+
+TEST_CASE("write errors are typed: schema, non-leaf, NUL") {
+  slapd& server = shared_server();
+  io_harness h;
+  connected x(h, config_for(server));
+  auto undefined = h.await(x.c.add("uid=dora," + k_people, {{"objectClass", {"inetOrgPerson"}},
+                                                            {"cn", {"D"}},
+                                                            {"sn", {"D"}},
+                                                            {"noSuchAttributeType", {"x"}}}));
+  REQUIRE(!undefined.has_value());
+  CHECK(undefined.error().code == errc::schema_violation);
+  auto no_sn =
+      h.await(x.c.add("uid=dora," + k_people, {{"objectClass", {"inetOrgPerson"}}, {"cn", {"D"}}}));
+  REQUIRE(!no_sn.has_value());
+  CHECK(no_sn.error().code == errc::schema_violation);  // objectClassViolation
+  auto parent = h.await(x.c.remove(k_people));
+  REQUIRE(!parent.has_value());
+  CHECK(parent.error().code == errc::not_allowed_on_non_leaf);
+  auto nul = h.await(x.c.remove("uid=a\0"s + k_people));
+  REQUIRE(!nul.has_value());
+  CHECK(nul.error().code == errc::invalid_request);
+  CHECK(h.await(x.c.search(people())).has_value());
 }
 
 TEST_CASE("stop() fails outstanding operations and lets the io_context run out") {
