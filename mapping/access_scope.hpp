@@ -44,8 +44,8 @@ struct access_scope {
     return std::binary_search(member_of.begin(), member_of.end(), group_dn);
   }
 
-  // May the agent see a customer carrying `customer_id`? Exact, case-sensitive match.
-  // (The creator restriction is enforced by the query, not here.)
+  // Is `customer_id` one this scope grants? Exact, case-sensitive match. Use it for an ID
+  // being written or queried; to decide whether a customer is visible use allows_any.
   [[nodiscard]] bool allows(std::string_view customer_id) const {
     switch (kind) {
       case scope_kind::all:
@@ -56,6 +56,35 @@ struct access_scope {
         return std::binary_search(customer_ids.begin(), customer_ids.end(), customer_id);
     }
     return false;
+  }
+
+  // May the agent see a customer carrying these customer IDs (every value of the customer's
+  // customer-ID attribute, as OTRS CustomerIDs)? Visible when ANY of them is granted; a
+  // customer with NO customer ID is visible only to a scope of kind all (bypass, no
+  // partners defined, unassigned agents see all). The creator restriction is separate:
+  // allows_creator.
+  [[nodiscard]] bool allows_any(const std::vector<std::string>& ids) const {
+    switch (kind) {
+      case scope_kind::all:
+        return true;
+      case scope_kind::none:
+        return false;
+      case scope_kind::some:
+        return std::any_of(ids.begin(), ids.end(),
+                           [this](const std::string& id) { return allows(id); });
+    }
+    return false;
+  }
+
+  // The creator restriction: true when the scope has none, or when one of `creator_dns`
+  // (the customer's creatorsName and customers.owner_attribute values) names creator_dn
+  // (compared as DNs: case and spaces around separators ignored, as mapping/text_match).
+  [[nodiscard]] bool allows_creator(const std::vector<std::string>& creator_dns) const;
+
+  // allows_any(ids) && allows_creator(creator_dns): the whole visibility rule of a customer.
+  [[nodiscard]] bool admits(const std::vector<std::string>& ids,
+                            const std::vector<std::string>& creator_dns) const {
+    return allows_any(ids) && allows_creator(creator_dns);
   }
 };
 

@@ -7,9 +7,53 @@ namespace scopegate::mapping {
 
 using ldap::filter;
 
+namespace {
+
+// The operational attribute naming the entry's creator (RFC 4512); returned only on request.
+constexpr std::string_view k_creators_name = "creatorsName";
+
+std::vector<std::string> creator_dns_of(const ldap::entry& e, const config::customers_config& c) {
+  std::vector<std::string> out;
+  for (auto attribute : {std::string(k_creators_name), c.owner_attribute})
+    if (const auto* v = e.values(attribute)) out.insert(out.end(), v->begin(), v->end());
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> customer_read_attributes(const config::customers_config& c) {
+  return {std::string(k_creators_name), c.owner_attribute};
+}
+
+void fill_customer_record(customer_record& r, const ldap::entry& e,
+                          const config::customers_config& c) {
+  r.dn = e.dn;
+  r.login = std::string(e.first(c.login_attribute));
+  std::vector<std::string> ids;
+  if (const auto* v = e.values(c.customer_id_attribute)) ids = *v;
+  set_customer_ids(r, std::move(ids));
+  r.creator_dns = creator_dns_of(e, c);
+}
+
+void set_customer_ids(customer_record& r, std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  r.customer_ids = std::move(ids);
+  r.customer_id = r.customer_ids.empty() ? std::string() : r.customer_ids.front();
+}
+
+scope_ptr unrestricted_scope() {
+  auto s = std::make_shared<access_scope>();
+  s->kind = scope_kind::all;
+  s->rule = scope_rule::no_partners_defined;
+  return s;
+}
+
 ldap_customer_source::ldap_customer_source(directory& dir) : dir_(dir) {
   const auto& c = dir_.cfg().customers;
-  attributes_ = {c.login_attribute, c.customer_id_attribute};
+  attributes_ = customer_read_attributes(c);
+  attributes_.push_back(c.login_attribute);
+  attributes_.push_back(c.customer_id_attribute);
   for (const auto& f : c.fields)
     attributes_.push_back(f.attribute);
   std::sort(attributes_.begin(), attributes_.end());
@@ -18,10 +62,8 @@ ldap_customer_source::ldap_customer_source(directory& dir) : dir_(dir) {
 
 customer_record ldap_customer_source::to_record(const ldap::entry& e) const {
   const auto& c = dir_.cfg().customers;
-  customer_record r{.dn = e.dn,
-                    .login = std::string(e.first(c.login_attribute)),
-                    .customer_id = std::string(e.first(c.customer_id_attribute)),
-                    .values = {}};
+  customer_record r;
+  fill_customer_record(r, e, c);
   r.values.reserve(c.fields.size());
   for (const auto& f : c.fields) {
     const auto* v = e.values(f.attribute);
@@ -70,7 +112,7 @@ net::awaitable<query_result<customer_page>> ldap_customer_source::search(custome
     auto r = to_record(e);
     // Defence in depth: the filter already scoped the result; a record outside the scope
     // here would mean a server-side matching-rule surprise, so it is dropped.
-    if (r.login.empty() || !scope->allows(r.customer_id)) continue;
+    if (r.login.empty() || !scope->allows_any(r.customer_ids)) continue;
     if (!query.after_login.empty() && r.login <= query.after_login) continue;
     all.push_back(std::move(r));
   }
@@ -103,7 +145,7 @@ net::awaitable<query_result<std::optional<customer_record>>> ldap_customer_sourc
   if (found->size() > 1)
     co_return query_error{query_errc::ambiguous_login, "login matches two customers"};
   auto r = to_record(found->front());
-  if (!scope->allows(r.customer_id)) co_return std::optional<customer_record>{};
+  if (!scope->allows_any(r.customer_ids)) co_return std::optional<customer_record>{};
   co_return std::optional<customer_record>{std::move(r)};
 }
 

@@ -17,7 +17,14 @@ namespace scopegate::mapping {
 struct customer_record {
   std::string dn;  // may be empty for records not read from LDAP
   std::string login;
+  // Every value of customers.customer_id_attribute, sorted, unique. The customer is visible
+  // to a scope when ANY of them is granted (access_scope::allows_any).
+  std::vector<std::string> customer_ids;
+  // For display and the reveal log only, never for a decision: the first of customer_ids,
+  // empty when there is none.
   std::string customer_id;
+  // creatorsName and customers.owner_attribute values (creator scope; DESIGN.md section 1).
+  std::vector<std::string> creator_dns;
   // One value per customers.fields entry, in config order; nullopt when absent.
   std::vector<std::optional<std::string>> values;
 };
@@ -47,6 +54,21 @@ template <class T>
 using query_result = boost::system::result<T, query_error>;
 // An LDAP failure as a query error.
 [[nodiscard]] query_error query_error_from(const ldap::error& e);
+
+// Sorts and de-duplicates `ids` and sets customer_id from them (every source builds its
+// records' ID fields through this, so that they agree).
+void set_customer_ids(customer_record& r, std::vector<std::string> ids);
+
+// The identity part of a record from a customer entry: dn, login, customer_ids (and
+// customer_id), creator_dns. Values of customers.fields are the caller's.
+void fill_customer_record(customer_record& r, const ldap::entry& e,
+                          const config::customers_config& c);
+// Attributes beyond login, customer ID and fields that fill_customer_record reads
+// (creatorsName is operational: it comes back only when asked for by name).
+[[nodiscard]] std::vector<std::string> customer_read_attributes(const config::customers_config& c);
+
+// A scope that restricts nothing, for lookups that are not an agent's (explain, admin).
+[[nodiscard]] scope_ptr unrestricted_scope();
 
 class customer_source {
  public:

@@ -1,5 +1,7 @@
 #include "mapping/directory_index.hpp"
 
+#include "mapping/customer_source.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -76,9 +78,13 @@ std::optional<std::vector<std::string>> mapping_snapshot::partner_ids_of(
 std::shared_ptr<const indexed_customer> make_indexed_customer(const config::customers_config& c,
                                                               const ldap::entry& e) {
   auto r = std::make_shared<indexed_customer>();
-  r->dn = e.dn;
-  r->login = std::string(e.first(c.login_attribute));
-  if (const auto* ids = e.values(c.customer_id_attribute)) r->customer_ids = *ids;
+  // The identity fields exactly as the LDAP source reads them.
+  customer_record identity;
+  fill_customer_record(identity, e, c);
+  r->dn = std::move(identity.dn);
+  r->login = std::move(identity.login);
+  r->customer_ids = std::move(identity.customer_ids);
+  r->creator_dns = std::move(identity.creator_dns);
   r->values.reserve(c.fields.size());
   for (const auto& f : c.fields) {
     const auto* v = e.values(f.attribute);
@@ -165,6 +171,8 @@ directory_index::directory_index(const config::config& cfg) : cfg_(cfg) {
   std::vector<std::string> customer_attrs;
   add_unique(customer_attrs, c.login_attribute);
   add_unique(customer_attrs, c.customer_id_attribute);
+  for (const auto& a : customer_read_attributes(c))
+    add_unique(customer_attrs, a);
   for (const auto& f : c.fields)
     add_unique(customer_attrs, f.attribute);
   for (const auto& a : c.search_attributes)

@@ -34,8 +34,9 @@ namespace scopegate::mapping {
 struct indexed_customer {
   std::string dn;
   std::string login;
-  std::vector<std::string> customer_ids;  // every value; the first is the one served/scoped
-  std::vector<std::optional<std::string>> values;       // per customers.fields, in order
+  std::vector<std::string> customer_ids;           // every value, sorted, unique (any one grants)
+  std::vector<std::string> creator_dns;            // creatorsName and customers.owner_attribute
+  std::vector<std::optional<std::string>> values;  // per customers.fields, in order
   std::vector<std::vector<std::string>> search_values;  // per search attribute, prepared
 };
 

@@ -9,19 +9,19 @@ namespace {
 
 using posting = std::vector<std::uint32_t>;
 
-const std::string k_no_id;
-
-const std::string& first_id(const indexed_customer& r) {
-  return r.customer_ids.empty() ? k_no_id : r.customer_ids.front();
-}
-
 customer_record to_record(const indexed_customer& r) {
   customer_record out;
   out.dn = r.dn;
   out.login = r.login;
-  out.customer_id = first_id(r);
+  set_customer_ids(out, r.customer_ids);  // already sorted and unique
+  out.creator_dns = r.creator_dns;
   out.values = r.values;
   return out;
+}
+
+// The visibility rule, as the pushdown filter states it (access_scope::admits).
+bool visible(const indexed_customer& r, const access_scope& scope) {
+  return scope.admits(r.customer_ids, r.creator_dns);
 }
 
 struct prepared_text {
@@ -42,7 +42,7 @@ bool text_matches(const indexed_customer& r, const prepared_text& t) {
 bool matches(const indexed_customer& r, const customer_query& q, const access_scope& scope,
              const prepared_text& t) {
   if (r.login.empty()) return false;
-  if (!scope.allows(first_id(r))) return false;
+  if (!visible(r, scope)) return false;
   if (q.customer_id && std::find(r.customer_ids.begin(), r.customer_ids.end(), *q.customer_id) ==
                            r.customer_ids.end())
     return false;
@@ -250,21 +250,15 @@ query_result<std::optional<customer_record>> find_in_snapshot(const customer_sna
   if (scope.kind == scope_kind::none) return std::optional<customer_record>{};
   auto it = s.by_login_key.find(prepare(login, s.login_rule));
   if (it == s.by_login_key.end()) return std::optional<customer_record>{};
-  // The pushdown filter admits a record when any of its customer IDs is in scope.
+  // The pushdown filter admits a record when any of its customer IDs is in scope (and,
+  // for a creator-restricted scope, the agent created or owns it).
   std::vector<std::uint32_t> found;
-  for (auto i : it->second) {
-    const auto& ids = s.by_login[i]->customer_ids;
-    if (scope.kind == scope_kind::all ||
-        std::any_of(ids.begin(), ids.end(),
-                    [&](const std::string& id) { return scope.allows(id); }))
-      found.push_back(i);
-  }
+  for (auto i : it->second)
+    if (visible(*s.by_login[i], scope)) found.push_back(i);
   if (found.empty()) return std::optional<customer_record>{};
   if (found.size() > 1)
     return query_error{query_errc::ambiguous_login, "login matches two customers"};
-  const auto& r = *s.by_login[found.front()];
-  if (!scope.allows(first_id(r))) return std::optional<customer_record>{};
-  return std::optional<customer_record>{to_record(r)};
+  return std::optional<customer_record>{to_record(*s.by_login[found.front()])};
 }
 
 std::vector<std::string> customer_ids_in_snapshot(const customer_snapshot& s,
@@ -333,7 +327,8 @@ bool routing_customer_source::index_in_use() const {
 }
 
 namespace {
-// The index has no creatorsName/owner attribute: creator-restricted scopes go to LDAP.
+// The snapshot functions honour creator-restricted scopes, but compare DNs by
+// mapping/text_match's approximation of distinguishedNameMatch: such scopes go to LDAP.
 bool indexable(const access_scope& scope) {
   return !scope.creator_dn;
 }

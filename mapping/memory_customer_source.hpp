@@ -36,8 +36,9 @@ enum class query_plan { customer_id, trigrams, scope_postings, login_walk, empty
 // Can the snapshot answer a text query over these attributes (empty: the configured ones)?
 [[nodiscard]] bool covers(const customer_snapshot& s, const std::vector<std::string>& attributes);
 
-// Answers from the index's current snapshot (creator-restricted scopes are not indexed:
-// routing_customer_source sends those to LDAP); fails with an unavailable error when the
+// Answers from the index's current snapshot (creator-restricted scopes are answered with
+// DNs compared as mapping/text_match prepares them; routing_customer_source sends those
+// scopes to LDAP instead); fails with an unavailable error when the
 // index has none. Does not check freshness: routing_customer_source does.
 class memory_customer_source final : public customer_source {
  public:

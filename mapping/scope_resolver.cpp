@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "mapping/directory_index.hpp"
+#include "mapping/scope_rules.hpp"
 
 namespace scopegate::mapping {
 namespace {
@@ -143,9 +144,13 @@ std::shared_ptr<const mapping_snapshot> scope_resolver::usable_mappings() const 
 }
 
 net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& who) {
+  // Gathers the facts decide_scope needs, stopping as soon as the rules need no more.
   const auto& cfg = dir_.cfg();
-  auto scope = std::make_shared<access_scope>();
-  scope->resolved_at = std::chrono::steady_clock::now();
+  scope_facts facts;
+  facts.agent_dn = who.dn;
+  facts.resolved_at = std::chrono::steady_clock::now();
+  facts.fieldworkers_see_all = fieldworkers_see_all_.load();
+  facts.unassigned_agents = cfg.scope.unassigned_agents;
 
   std::shared_ptr<const std::vector<std::string>> interest;
   {
@@ -155,57 +160,49 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
   for (const auto& group : *interest) {
     auto member = co_await dir_.is_group_member(group, who.dn);
     if (!member) co_return member.error();
-    if (*member) scope->member_of.push_back(group);
+    if (*member) facts.member_of.push_back(group);
   }
   for (const auto& group : cfg.scope.bypass_groups) {
     auto member = co_await dir_.is_group_member(group, who.dn);
     if (!member) co_return member.error();
     if (*member) {
-      scope->kind = scope_kind::all;
-      scope->rule = scope_rule::bypass_group;
-      scope->bypass_group = group;
-      co_return scope_ptr(std::move(scope));  // owners are never creator-restricted
+      facts.bypass_group = group;
+      co_return std::make_shared<const access_scope>(decide_scope(std::move(facts)));
     }
   }
-  if (!fieldworkers_see_all_.load()) {
-    for (const auto& group : cfg.scope.creator_only_groups)
-      if (scope->is_member_of(group)) scope->creator_dn = who.dn;
-  }
+  for (const auto& group : cfg.scope.creator_only_groups)
+    if (std::find(facts.member_of.begin(), facts.member_of.end(), group) != facts.member_of.end())
+      facts.creator_only = true;
 
   // One snapshot for the whole resolution, so that it sees one state of the mapping.
-  // (The creator restriction set above travels with every scope kind below.)
   auto snap = usable_mappings();
-  bool any_partner = false;
   if (snap) {
-    any_partner = !snap->partners.empty();
+    facts.any_partner_exists = !snap->partners.empty();
   } else {
     auto any = co_await dir_.any_partner_exists();
     if (!any) co_return any.error();
-    any_partner = *any;
+    facts.any_partner_exists = *any;
   }
-  if (!any_partner) {
-    scope->kind = scope_kind::all;
-    scope->rule = scope_rule::no_partners_defined;
-    co_return scope_ptr(std::move(scope));
-  }
+  if (!facts.any_partner_exists)
+    co_return std::make_shared<const access_scope>(decide_scope(std::move(facts)));
 
   // Partner IDs: from the agent's own attribute and/or from partner entries listing it.
   // The index has the agent entry as it is now; `who` may come from a cache.
-  std::vector<partner> partners;
-  scope->partner_ids = who.partner_ids;
+  std::vector<std::string> own_ids = who.partner_ids;
   if (snap) {
-    if (auto ids = snap->partner_ids_of(who.dn)) scope->partner_ids = std::move(*ids);
+    if (auto ids = snap->partner_ids_of(who.dn)) own_ids = std::move(*ids);
   }
-  sort_unique(scope->partner_ids);
-  if (!scope->partner_ids.empty()) {
+  sort_unique(own_ids);
+  if (!own_ids.empty()) {
     if (snap) {
-      partners = snap->with_ids(scope->partner_ids);
+      facts.partners = snap->with_ids(own_ids);
     } else {
-      auto by_id = co_await dir_.partners_with_ids(scope->partner_ids);
+      auto by_id = co_await dir_.partners_with_ids(own_ids);
       if (!by_id) co_return by_id.error();
-      partners = std::move(*by_id);
+      facts.partners = std::move(*by_id);
     }
   }
+  facts.partner_ids = std::move(own_ids);
   if (cfg.partners.member_attribute) {
     std::vector<partner> members;
     if (snap) {
@@ -216,89 +213,11 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve_uncached(const agent& 
       members = std::move(*by_member);
     }
     for (auto& p : members) {
-      scope->partner_ids.push_back(p.id);
-      partners.push_back(std::move(p));
+      facts.partner_ids.push_back(p.id);
+      facts.partners.push_back(std::move(p));
     }
-    sort_unique(scope->partner_ids);
   }
-
-  if (scope->partner_ids.empty()) {
-    if (cfg.scope.unassigned_agents == config::unassigned_policy::all) {
-      scope->kind = scope_kind::all;
-      scope->rule = scope_rule::unassigned_see_all;
-    } else {
-      scope->kind = scope_kind::none;
-      scope->rule = scope_rule::unassigned_denied;
-    }
-    co_return scope_ptr(std::move(scope));
-  }
-
-  // Union of the customer IDs of the partners that exist. IDs naming no partner add none.
-  scope->rule = scope_rule::partner_mapping;
-  for (auto& p : partners) {
-    scope->known_partner_ids.push_back(p.id);
-    for (auto& id : p.customer_ids)
-      scope->customer_ids.push_back(std::move(id));
-  }
-  sort_unique(scope->known_partner_ids);
-  sort_unique(scope->customer_ids);
-  scope->kind = scope->customer_ids.empty() ? scope_kind::none : scope_kind::some;
-  co_return scope_ptr(std::move(scope));
-}
-
-std::string_view to_string(scope_kind kind) {
-  switch (kind) {
-    case scope_kind::all:
-      return "all";
-    case scope_kind::some:
-      return "some";
-    case scope_kind::none:
-      return "none";
-  }
-  return "none";
-}
-
-std::string_view to_string(scope_rule rule) {
-  switch (rule) {
-    case scope_rule::bypass_group:
-      return "bypass_group";
-    case scope_rule::no_partners_defined:
-      return "no_partners_defined";
-    case scope_rule::partner_mapping:
-      return "partner_mapping";
-    case scope_rule::unassigned_see_all:
-      return "unassigned_see_all";
-    case scope_rule::unassigned_denied:
-      return "unassigned_denied";
-  }
-  return "unassigned_denied";
-}
-
-std::string explain(const access_scope& scope) {
-  std::string text = explain_rule(scope);
-  if (scope.creator_dn) text += "; limited to customers this agent created (creator-only group)";
-  return text;
-}
-
-std::string explain_rule(const access_scope& scope) {
-  switch (scope.rule) {
-    case scope_rule::bypass_group:
-      return "member of bypass group " + scope.bypass_group + ": sees every customer";
-    case scope_rule::no_partners_defined:
-      return "no partner entries exist in the directory: every agent sees every customer";
-    case scope_rule::unassigned_see_all:
-      return "agent has no partner and scope.unassigned_agents is 'all': sees every customer";
-    case scope_rule::unassigned_denied:
-      return "agent has no partner and scope.unassigned_agents is 'deny': access denied";
-    case scope_rule::partner_mapping:
-      if (scope.known_partner_ids.empty())
-        return "none of the agent's partner IDs names an existing partner: sees no customer";
-      if (scope.customer_ids.empty())
-        return "the agent's partners have no customer IDs assigned: sees no customer";
-      return "sees customers whose customer ID is assigned to one of the agent's " +
-             std::to_string(scope.known_partner_ids.size()) + " partner(s)";
-  }
-  return {};
+  co_return std::make_shared<const access_scope>(decide_scope(std::move(facts)));
 }
 
 }  // namespace scopegate::mapping

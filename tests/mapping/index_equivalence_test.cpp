@@ -70,7 +70,17 @@ world make_world(std::mt19937& rng, int customers, int id_count) {
       w.texts.push_back(mail);
     }
     if (pick(4) != 0) e += "telephoneNumber: +49 30 " + std::to_string(1000 + pick(9000)) + "\n";
-    if (pick(20) != 0) e += "scopegateCustomerId: " + w.ids[pick(id_count - 2)] + "\n";
+    // Customer IDs: none (5%), two distinct ones (25%), or one.
+    if (int n = pick(20); n != 0) {
+      std::string first = w.ids[pick(id_count - 2)];
+      e += "scopegateCustomerId: " + first + "\n";
+      std::string second = w.ids[pick(id_count - 2)];
+      if (n <= 5 && second != first) e += "scopegateCustomerId: " + second + "\n";
+    }
+    // An owner (the agent that created it through the gateway), in any case.
+    if (pick(3) == 0)
+      e += "scopegateOwner: " + std::string(pick(2) ? "uid" : "UID") + "=a" +
+           std::to_string(pick(3)) + ",ou=people,dc=example,dc=com\n";
     w.ldif += e + "\n";
   }
   return w;
@@ -117,6 +127,14 @@ scope_ptr random_scope(std::mt19937& rng, const world& w) {
   return s;
 }
 
+// Now and then a creator-restricted copy (the scope of a creator-only agent).
+scope_ptr maybe_creator(std::mt19937& rng, scope_ptr s) {
+  if (rng() % 4 != 0) return s;
+  auto c = std::make_shared<access_scope>(*s);
+  c->creator_dn = "uid=a" + std::to_string(rng() % 3) + ",ou=people,dc=example,dc=com";
+  return c;
+}
+
 std::string random_text(std::mt19937& rng, const world& w) {
   const auto& src = w.texts[rng() % w.texts.size()];
   switch (rng() % 8) {
@@ -146,6 +164,7 @@ std::string describe(const customer_query& q, const access_scope& s) {
                     q.after_login + "' scope=" + std::string(to_string(s.kind)) + "/" +
                     std::to_string(s.customer_ids.size());
   if (q.customer_id) out += " customer_id=" + *q.customer_id;
+  if (s.creator_dn) out += " creator=" + *s.creator_dn;
   for (const auto& a : q.search_attributes)
     out += " attr=" + a;
   return out;
@@ -176,7 +195,7 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
     std::set<query_plan> plans_seen;
     int pages = 0;
     for (int round = 0; round < 150; ++round) {
-      auto scope = random_scope(rng, w);
+      auto scope = maybe_creator(rng, random_scope(rng, w));
       customer_query q;
       if (rng() % 5 != 0) q.text = random_text(rng, w);
       if (rng() % 8 == 0) q.customer_id = w.ids[rng() % w.ids.size()];
@@ -197,6 +216,9 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
           CHECK(a->items[k].login == b->items[k].login);
           CHECK(a->items[k].dn == b->items[k].dn);
           CHECK(a->items[k].customer_id == b->items[k].customer_id);
+          CHECK(a->items[k].customer_ids == b->items[k].customer_ids);
+          CHECK(a->items[k].creator_dns == b->items[k].creator_dns);
+          CHECK(scope->admits(b->items[k].customer_ids, b->items[k].creator_dns));
           CHECK(a->items[k].values == b->items[k].values);
         }
         CHECK(a->next_after == b->next_after);
@@ -207,7 +229,7 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
     }
     // Single records: exact login, other case, unknown; and customer ID prefixes.
     for (int round = 0; round < 60; ++round) {
-      auto scope = random_scope(rng, w);
+      auto scope = maybe_creator(rng, random_scope(rng, w));
       std::string login = w.logins[rng() % w.logins.size()];
       if (round % 3 == 1)
         for (auto& c : login)
@@ -222,6 +244,7 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
       if (a->has_value()) {
         CHECK((*a)->login == (*b)->login);
         CHECK((*a)->values == (*b)->values);
+        CHECK((*a)->customer_ids == (*b)->customer_ids);
       }
       std::string prefix = round % 2 ? "K1" : "";
       auto ia = h.await(pushdown.customer_ids(prefix, 5 + round % 10, scope));
@@ -242,6 +265,107 @@ TEST_CASE("memory index vs LDAP pushdown: same items, same order, same cursors (
     index.stop();
     ldap.stop();
   }
+}
+
+TEST_CASE("customers with 0, 1 and 2 customer IDs: any granted ID admits, none needs all") {
+  std::string ldif = base_ldif();
+  auto customer = [&](const std::string& login, const std::vector<std::string>& ids,
+                      const std::string& extra) {
+    ldif += "dn: uid=" + login +
+            ",ou=customers,dc=example,dc=com\nobjectClass: inetOrgPerson\n"
+            "objectClass: scopegateCustomer\nuid: " +
+            login + "\ncn: " + login + "\nsn: x\n";
+    for (const auto& id : ids)
+      ldif += "scopegateCustomerId: " + id + "\n";
+    ldif += extra + "\n";
+  };
+  const std::string a1 = "uid=a1,ou=people,dc=example,dc=com";
+  customer("zero", {}, "");
+  customer("one", {"C1"}, "");
+  customer("two", {"C2", "C1"}, "scopegateOwner: UID=A1,ou=people,dc=example,dc=com\n");
+  customer("twob", {"C3", "C4"}, "creatorsName: " + a1 + "\n");
+  slapd server(ldif);
+  auto cfg = index_config(server);
+  io_harness h;
+  scopegate::ldap::client ldap(h.executor(), cfg.ldap);
+  ldap.start();
+  REQUIRE(wait_until([&] { return ldap.ready(); }));
+  directory dir(ldap, cfg);
+  ldap_customer_source pushdown(dir);
+  directory_index index(cfg);
+  index.start();
+  REQUIRE(wait_until([&] { return index.usable(); }));
+  memory_customer_source memory(index);
+
+  using set = std::set<std::string>;
+  auto some = [](std::vector<std::string> ids) {
+    auto s = std::make_shared<access_scope>();
+    s->kind = scope_kind::some;
+    s->rule = scope_rule::partner_mapping;
+    std::sort(ids.begin(), ids.end());
+    s->customer_ids = std::move(ids);
+    return s;
+  };
+  auto of_kind = [](scope_kind kind) {
+    auto s = std::make_shared<access_scope>();
+    s->kind = kind;
+    s->rule =
+        kind == scope_kind::all ? scope_rule::no_partners_defined : scope_rule::partner_mapping;
+    return s;
+  };
+  auto creator = [&](scope_ptr s) {
+    auto c = std::make_shared<access_scope>(*s);
+    c->creator_dn = a1;
+    return scope_ptr(c);
+  };
+  struct row {
+    std::string name;
+    scope_ptr scope;
+    set visible;
+  };
+  const std::vector<row> rows = {
+      {"all", of_kind(scope_kind::all), {"zero", "one", "two", "twob"}},
+      {"none", of_kind(scope_kind::none), {}},
+      {"C1", some({"C1"}), {"one", "two"}},
+      {"C2 (second value of two)", some({"C2"}), {"two"}},
+      {"C1+C2", some({"C1", "C2"}), {"one", "two"}},
+      {"C4 and an unused ID", some({"C4", "C9"}), {"twob"}},
+      {"unused IDs only", some({"C9", "X"}), {}},
+      {"all, creator a1 (owner or creatorsName)",
+       creator(of_kind(scope_kind::all)),
+       {"two", "twob"}},
+      {"C1, creator a1", creator(some({"C1"})), {"two"}},
+  };
+  for (const auto& r : rows) {
+    INFO("scope " << r.name);
+    for (customer_source* source :
+         {static_cast<customer_source*>(&pushdown), static_cast<customer_source*>(&memory)}) {
+      INFO("source " << source->name());
+      customer_query q;
+      q.limit = 100;
+      auto page = h.await(source->search(q, r.scope));
+      REQUIRE(page.has_value());
+      set listed;
+      for (const auto& item : page->items) {
+        listed.insert(item.login);
+        CHECK(std::is_sorted(item.customer_ids.begin(), item.customer_ids.end()));
+      }
+      CHECK(listed == r.visible);
+      for (std::string login : {"zero", "one", "two", "twob"}) {
+        auto found = h.await(source->find(login, r.scope));
+        REQUIRE(found.has_value());
+        CHECK(found->has_value() == (r.visible.count(login) == 1));
+        // The record carries every ID; the display ID is the first of them.
+        if (found->has_value() && login == "two") {
+          CHECK((*found)->customer_ids == std::vector<std::string>{"C1", "C2"});
+          CHECK((*found)->customer_id == "C1");
+        }
+        if (found->has_value() && login == "zero") CHECK((*found)->customer_ids.empty());
+      }
+    }
+  }
+  index.stop();
+  ldap.stop();
 }
 
 TEST_CASE("planner: big scopes walk the login order, small ones use postings, text uses trigrams") {

@@ -95,8 +95,10 @@ TEST_CASE("reading the visibility attribute") {
 TEST_CASE("masker applies per view and drops masked attributes from q") {
   auto cfg = base_config();
   masker m(cfg);
-  mapping::customer_record r{
-      "", "alice", "C1", {"alice", "C1", "Alice", "alice@example.net", "+49 30 1234 567"}};
+  mapping::customer_record r;
+  r.login = "alice";
+  mapping::set_customer_ids(r, {"C1"});
+  r.values = {"alice", "C1", "Alice", "alice@example.net", "+49 30 1234 567"};
   auto masked = r;
   m.apply(masked, contact_view::masked);
   CHECK(*masked.values[0] == "alice");
@@ -116,13 +118,17 @@ TEST_CASE("masker applies per view and drops masked attributes from q") {
 
   cfg.masking.style = config::mask_style::partial;
   masker partial(cfg);
-  mapping::customer_record p{
-      "", "bob", "C2", {"bob", "C2", "Bob", "bob@example.net", "0301234599"}};
+  mapping::customer_record p;
+  p.login = "bob";
+  mapping::set_customer_ids(p, {"C2"});
+  p.values = {"bob", "C2", "Bob", "bob@example.net", "0301234599"};
   partial.apply(p, contact_view::masked);
   CHECK(*p.values[3] == "b***@example.net");
   CHECK(*p.values[4] == "***99");
-  mapping::customer_record b{
-      "", "bob", "C2", {"bob", "C2", "Bob", "bob@example.net", "0301234599"}};
+  mapping::customer_record b;
+  b.login = "bob";
+  mapping::set_customer_ids(b, {"C2"});
+  b.values = {"bob", "C2", "Bob", "bob@example.net", "0301234599"};
   partial.apply(b, contact_view::blocked);  // blocked agents always get placeholders
   CHECK(*b.values[3] == "***");
 }
