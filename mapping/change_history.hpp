@@ -6,11 +6,13 @@
 // it is written, and settled after the write. A failed record stops the change; listings
 // show only applied entries unless asked.
 //
-//   auto id = co_await history.record_pending(std::move(entry));       // before the write
-//   if (!id) co_return unavailable();                                  // nothing written
-//   auto written = co_await store.rename_partner(...);                 // the LDAP write
-//   auto settled = co_await history.settle(*id, written ? settle_outcome::applied
-//                                                        : settle_outcome::failed, after);
+//   auto id = co_await history.record_pending(std::move(entry));   // before the write
+//   if (!id) co_return unavailable();                              // so nothing is written
+//   auto written = co_await store.rename_partner(...);             // the LDAP write
+//   auto outcome = written ? settle_outcome::applied : settle_outcome::failed;
+//   auto after = written ? std::optional(partner_state(*written)) : std::nullopt;
+//   auto settled = co_await history.settle(*id, outcome, std::move(after));
+//   if (!settled) log it: the entry stays pending, and is marked interrupted at restart
 //
 // A setting and its history entry are written in ONE transaction by
 // record_setting_change(), so the stored setting and the history can never disagree.

@@ -151,7 +151,8 @@ db_result<void> sqlite_statement::run() {
 }
 
 db_result<void> sqlite_statement::reset() {
-  if (!stmt_) return *error_;  // the prepare failed: nothing to reset
+  if (!stmt_)  // the prepare failed (or the statement was moved from): nothing to reset
+    return error_.value_or(db_error{db_errc::misuse, 0, "reset of an empty statement"});
   error_.reset();
   int rc = sqlite3_reset(stmt_);
   // sqlite3_clear_bindings always returns SQLITE_OK.
