@@ -1,5 +1,6 @@
 // The reveal ledger: every "show details" reveal, the per-agent daily limit, admin limit
-// overrides and alert notifications, kept in SQLite (WAL, versioned schema migrations).
+// overrides and alert notifications, kept in SQLite (mapping::sqlite_database: WAL,
+// versioned schema migrations).
 //
 // One connection, owned by one dedicated thread: every operation is posted there and
 // awaited by the calling coroutine, so no request thread ever waits on the disk, and the
@@ -12,8 +13,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/system/result.hpp>
 #include <cstdint>
 #include <memory>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "mapping/sqlite_database.hpp"
 #include "policy/clock.hpp"
 #include "policy/time_zone.hpp"
 
@@ -163,18 +163,16 @@ class reveal_ledger {
   // The local day of now, "YYYY-MM-DD".
   [[nodiscard]] std::string today() const;
 
-  struct db;  // the connection; touched only on the ledger thread
-
  private:
+  // Runs fn(connection) -> mapping::db_result<T> on the ledger thread.
   template <typename T, typename F>
-  net::awaitable<T> run(F fn);
+  net::awaitable<ledger_result<T>> run(F fn);
 
   config::reveal_config cfg_;
   std::shared_ptr<const clock> clock_;
   time_zone tz_;
-  std::unique_ptr<db> db_;
-  net::thread_pool thread_{1};
-  net::strand<net::thread_pool::executor_type> strand_;
+  // Declared last: destroyed (finishing queued work) while the members above still live.
+  std::shared_ptr<mapping::sqlite_database> db_;
 };
 
 }  // namespace scopegate::policy

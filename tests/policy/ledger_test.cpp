@@ -253,15 +253,74 @@ TEST_CASE("a database file: WAL, schema version, kept across restarts") {
   REQUIRE(sqlite3_step(st) == SQLITE_ROW);
   CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "wal");
   sqlite3_finalize(st);
-  sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version", -1, &st, nullptr);
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
   REQUIRE(sqlite3_step(st) == SQLITE_ROW);
   CHECK(sqlite3_column_int(st, 0) == 1);
   sqlite3_finalize(st);
   // A database from a newer gateway is refused, not modified.
-  sqlite3_exec(db, "INSERT INTO schema_version VALUES(99)", nullptr, nullptr, nullptr);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(db);
   CHECK_THROWS_WITH_AS(reveal_ledger(cfg, clk, time_zone::utc()),
                        doctest::Contains("newer than this gateway"), std::runtime_error);
   cfg.database_path = (dir.path / "missing-dir" / "x.db").string();
   CHECK_THROWS_AS(reveal_ledger(cfg, clk, time_zone::utc()), std::runtime_error);
+}
+
+// Files written before the version moved to PRAGMA user_version kept it in a table
+// schema_version; they open with their rows, and a newer version there is still refused.
+TEST_CASE("a database file from the schema_version era opens and keeps its rows") {
+  temp_dir dir;
+  auto clk = std::make_shared<manual_clock>(at(2024, 1, 15, 12));
+  config::reveal_config cfg;
+  cfg.database_path = (dir.path / "old.db").string();
+  {
+    // What the earlier ledger wrote: migration 1 plus its version row.
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(cfg.database_path.c_str(), &db) == SQLITE_OK);
+    const char* old_schema = R"(
+CREATE TABLE schema_version(version INTEGER NOT NULL);
+INSERT INTO schema_version(version) VALUES(1);
+CREATE TABLE reveals(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,
+  customer_login TEXT NOT NULL, customer_id TEXT NOT NULL, customer_name TEXT NOT NULL,
+  day TEXT NOT NULL, revealed_at INTEGER NOT NULL, source TEXT NOT NULL);
+CREATE INDEX reveals_agent_day ON reveals(agent, day, customer_login);
+CREATE INDEX reveals_customer ON reveals(customer_login, revealed_at);
+CREATE INDEX reveals_time ON reveals(revealed_at);
+CREATE TABLE limit_overrides(agent TEXT NOT NULL, daily_limit INTEGER NOT NULL,
+  until_day TEXT, set_by TEXT NOT NULL, set_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX limit_overrides_key ON limit_overrides(agent, ifnull(until_day, ''));
+CREATE TABLE notifications(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, agent TEXT NOT NULL,
+  day TEXT NOT NULL, recipient TEXT NOT NULL, status TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE(kind, agent, day));
+INSERT INTO reveals VALUES(1, 'a1', 'alice', 'C-alice', 'Alice', '2024-01-15', 1705320000, 'x');
+INSERT INTO limit_overrides VALUES('a1', 7, NULL, 'owner', 1705320000);
+)";
+    REQUIRE(sqlite3_exec(db, old_schema, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    reveal_ledger ledger(cfg, clk, time_zone::utc());
+    auto q = wait(ledger.quota_of("a1", std::nullopt)).value();
+    CHECK(q.used == 1);
+    CHECK(q.limit == 7);
+    CHECK(wait(ledger.reveal(req("a1", "bob"))).value().status == reveal_status::allowed);
+  }
+  {
+    reveal_ledger again(cfg, clk, time_zone::utc());  // now versioned by user_version
+    CHECK(wait(again.quota_of("a1", std::nullopt)).value().used == 2);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(cfg.database_path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, nullptr);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  CHECK(sqlite3_column_int(st, 0) == 1);
+  sqlite3_finalize(st);
+  // An unversioned-by-pragma file whose table names a newer version is refused.
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 0; INSERT INTO schema_version VALUES(5)", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  CHECK_THROWS_WITH_AS(reveal_ledger(cfg, clk, time_zone::utc()),
+                       doctest::Contains("newer than this gateway"), std::runtime_error);
 }
