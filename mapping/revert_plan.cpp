@@ -287,7 +287,11 @@ revert_reads revert_reads_for(const history_entry_view& e) {
   } else if (a == change_action::agent_link || a == change_action::agent_unlink) {
     r.subject = revert_subject::agent_link;
     r.partner_id = e.partner_id;
-    if (auto s = parse_link_state(e.after_json)) r.agent = s->agent;
+    if (auto s = parse_link_state(e.after_json)) {
+      r.agent = s->agent;
+      if (s->mode == "agent_attribute") r.link = link_mode::agent_attribute;
+      if (s->mode == "partner_member") r.link = link_mode::partner_member;
+    }
   } else if (a == change_action::agent_mode) {
     r.subject = revert_subject::agent_mode;
     if (auto s = parse_agent_mode_state(e.before_json)) r.agent = s->agent;

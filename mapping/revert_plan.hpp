@@ -52,6 +52,9 @@ struct revert_reads {
   std::string partner_id;
   std::string agent;
   bool today_only = false;  // reveal_limit: the today-only (else the permanent) override
+  // agent_link: the recorded link mode, to compute current_state::agent_linked with
+  // linked_now (nullopt: the entry names none; leave agent_linked unset).
+  std::optional<link_mode> link;
 };
 [[nodiscard]] revert_reads revert_reads_for(const history_entry_view& entry);
 

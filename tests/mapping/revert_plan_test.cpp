@@ -213,6 +213,7 @@ TEST_CASE("agent link and unlink revert to the opposite, in the recorded link mo
   CHECK(reads.subject == revert_subject::agent_link);
   CHECK(reads.agent == "a1");
   CHECK(reads.partner_id == "acme");
+  CHECK(reads.link == link_mode::partner_member);
 
   current_state now;
   now.link_modes = {true, true};
@@ -240,6 +241,7 @@ TEST_CASE("agent link and unlink revert to the opposite, in the recorded link mo
   SUBCASE("a link without recorded mode uses the default mode") {
     auto old = entry(change_action::agent_link, R"({"agent":"a1","linked":false})",
                      R"({"agent":"a1","linked":true})");
+    CHECK_FALSE(revert_reads_for(old).link);
     now.link_modes = {true, true};
     const auto& s2 = only_step<link_agent_step>(plan_revert(old, now));
     CHECK_FALSE(s2.linked);
