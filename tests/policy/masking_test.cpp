@@ -153,3 +153,24 @@ TEST_CASE("personal limit from the agent entry") {
   a.entry.attributes.back().values = {"lots"};
   CHECK_FALSE(personal_limit(a, cfg).has_value());
 }
+
+TEST_CASE("masked fields are not searchable for masked and blocked agents, whatever the case") {
+  auto cfg = base_config();
+  // The search list names the masked attributes in another case than the field mapping.
+  cfg.customers.search_attributes = {"UID", "MAIL", "TelephoneNumber", "cn"};
+  masker m(cfg);
+  for (auto view : {contact_view::masked, contact_view::blocked}) {
+    auto attrs = m.search_attributes(view);
+    REQUIRE(attrs.has_value());
+    CHECK(*attrs == std::vector<std::string>{"UID", "cn"});
+  }
+  CHECK(m.search_attributes(contact_view::unmasked)->size() == 4);
+  // Blocked agents with only contact attributes searchable: q matches nothing at all.
+  cfg.customers.search_attributes = {"mail", "telephoneNumber"};
+  masker only_contacts(cfg);
+  CHECK_FALSE(only_contacts.search_attributes(contact_view::blocked).has_value());
+  // With masking off, nothing is hidden from search either (view is then unmasked).
+  cfg.masking.enabled = false;
+  masker off(cfg);
+  CHECK(off.search_attributes(contact_view::unmasked)->size() == 2);
+}
