@@ -17,7 +17,7 @@
 
 #include "gateway/admin_history.hpp"
 #include "gateway/admin_session.hpp"
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 #include "mapping/mapping_store.hpp"
 #include "mapping/scope_resolver.hpp"
 #include "policy/access_mode.hpp"

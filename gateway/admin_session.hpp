@@ -19,7 +19,7 @@
 #include <variant>
 
 #include "config/config.hpp"
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 
 namespace scopegate::gateway {
 

@@ -11,7 +11,7 @@
 #include "gateway/admin_api.hpp"
 #include "gateway/admin_session.hpp"
 #include "gateway/authenticator.hpp"
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 #include "gateway/metrics.hpp"
 #include "mapping/customer_source.hpp"
 #include "mapping/customer_store.hpp"

@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 #include "gateway/network.hpp"
 #include "mapping/directory.hpp"
 

@@ -6,7 +6,7 @@
 #include <boost/json/value.hpp>
 #include <string_view>
 
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 
 namespace scopegate::gateway {
 

@@ -18,7 +18,7 @@
 
 #include <boost/url/url_view.hpp>
 
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 #include "mapping/directory.hpp"
 #include "policy/reveal_ledger.hpp"
 

@@ -12,7 +12,7 @@
 
 #include "gateway/admin_api.hpp"
 #include "gateway/api.hpp"
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 #include "gateway/reveal_admin_api.hpp"
 #include "mapping/directory_index.hpp"
 #include "mapping/memory_customer_source.hpp"

@@ -1,4 +1,4 @@
-#include "gateway/http_server.hpp"
+#include "gateway/http/server.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
