@@ -1,5 +1,12 @@
 // The HTTP/1.1 server: one coroutine per connection on its own strand, keep-alive, header
-// and body limits, read and idle timeouts, graceful drain on stop().
+// and body limits, read and idle timeouts, streamed (chunked) responses, graceful drain on
+// stop(). The per-connection logic lives in gateway/http/session.hpp.
+//
+//   http_server server(io, cfg.listen, [](request& req, const connection_info& conn)
+//                          -> net::awaitable<response> { co_return response{...}; });
+//   server.start();                      // throws if the address cannot be bound
+//   ...
+//   server.stop([] { /* every connection closed */ });
 #pragma once
 
 #include <atomic>
@@ -36,7 +43,8 @@ struct connection_info {
   body_producer* stream = nullptr;
 };
 
-// Turns one request into one response. Must not throw.
+// Turns one request into one response. Should not throw: an exception is logged and answered
+// with 500 problem+json, and that connection is then closed.
 using request_handler = std::function<net::awaitable<response>(request&, const connection_info&)>;
 
 class http_server {
