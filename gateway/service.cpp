@@ -18,10 +18,12 @@
 #include "gateway/http/server.hpp"
 #include "gateway/ops/ops_resource.hpp"
 #include "gateway/routes.hpp"
+#include "mapping/change_history.hpp"
 #include "mapping/customer_store.hpp"
 #include "mapping/directory_index.hpp"
 #include "mapping/mapping_store.hpp"
 #include "mapping/memory_customer_source.hpp"
+#include "mapping/settings_store.hpp"
 #include "policy/alert_mailer.hpp"
 
 namespace scopegate::gateway {
@@ -46,6 +48,31 @@ std::unique_ptr<policy::alert_mailer> make_mailer(const config::config& cfg,
   return std::make_unique<policy::alert_mailer>(cfg.smtp, cfg.reveal, ledger);
 }
 
+// The admin database (change history and runtime settings). Throws on a start-up problem.
+std::shared_ptr<mapping::sqlite_database> open_admin_db(const config::config& cfg) {
+  auto db = mapping::open_admin_database({.path = cfg.admin.history_database_path});
+  if (!db) throw std::runtime_error("admin database: " + db.error().message);
+  return *db;
+}
+
+// The runtime settings stored by earlier runs, read once at start-up (before serving).
+std::map<std::string, std::string> stored_settings(mapping::settings_store& store) {
+  net::io_context io;
+  std::map<std::string, std::string> out;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        auto all = co_await store.get_all();
+        if (all)
+          out = std::move(*all);
+        else
+          spdlog::error("stored settings could not be read: {}", all.error().message);
+      },
+      net::detached);
+  io.run();
+  return out;
+}
+
 }  // namespace
 
 struct service::parts {
@@ -67,8 +94,10 @@ struct service::parts {
         auth(directory, cfg.auth, cfg.scope.cache_ttl_seconds),
         mappings(directory, cfg.admin.partner_object_classes),
         sessions(cfg.admin),
-        history(cfg.admin.history_database_path),
-        changes(history,
+        admin_db(open_admin_db(cfg)),
+        history(admin_db),
+        settings_db(admin_db),
+        changes(history, settings_db,
                 [this] {
                   // A mapping changed: agents see it on their next request.
                   scopes.invalidate_after_write();
@@ -93,7 +122,7 @@ struct service::parts {
             changes),
         agents(cfg, mappings, directory, scopes, access_defaults, changes),
         settings_page(settings),
-        explain(cfg, directory, scopes, mappings, access_defaults),
+        explain(cfg, directory, scopes, mappings, customers.pushdown(), access_defaults, contacts),
         history_page(cfg, mappings, directory, changes, settings, agents, ledger),
         mappings_csv(mappings, changes),
         reveals(cfg, directory, ledger, changes),
@@ -107,11 +136,12 @@ struct service::parts {
         signals(io),
         purge_timer(io) {
     // A runtime setting changed in the dashboard outlives restarts.
-    if (auto v = history.setting("fieldworkers_see_all_customers"))
-      scopes.set_fieldworkers_see_all(*v == "true");
-    if (auto v = history.setting("group_modes")) {
+    auto stored = stored_settings(settings_db);
+    if (auto v = stored.find("fieldworkers_see_all_customers"); v != stored.end())
+      scopes.set_fieldworkers_see_all(v->second == "true");
+    if (auto v = stored.find("group_modes"); v != stored.end()) {
       std::string error;
-      if (auto modes = admin_api::parse_group_modes(*v, error))
+      if (auto modes = admin_api::parse_group_modes(v->second, error))
         apply_group_modes(std::move(*modes));
       else
         spdlog::error("stored access-mode group defaults ignored: {}", error);
@@ -156,7 +186,9 @@ struct service::parts {
   authenticator auth;
   mapping::mapping_store mappings;
   admin_sessions sessions;
-  admin_history history;
+  std::shared_ptr<mapping::sqlite_database> admin_db;
+  mapping::sqlite_change_history history;
+  mapping::sqlite_settings_store settings_db;
   admin_api::change_log changes;
   gateway::metrics metrics;
   std::shared_ptr<const policy::clock> clock;

@@ -135,6 +135,7 @@ json::object history_json(const history_entry& e) {
   o["actor"] = e.actor;
   o["action"] = e.action;
   o["partner_id"] = e.partner_id;
+  o["subject"] = e.subject;
   o["summary"] = e.summary;
   boost::system::error_code ec;
   auto before = json::parse(e.before_json, ec);

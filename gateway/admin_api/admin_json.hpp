@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/admin_history.hpp"
+#include "gateway/admin_api/change_log.hpp"
 #include "gateway/http/server.hpp"
 #include "mapping/mapping_preview.hpp"
 #include "mapping/mapping_store.hpp"

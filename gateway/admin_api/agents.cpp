@@ -124,12 +124,13 @@ net::awaitable<response> agents_resource::change_link(request_context& ctx, std:
   history_entry e;
   e.actor = ctx.admin->login;
   e.action = linked ? "agent.link" : "agent.unlink";
+  e.subject = *canonical;
   e.partner_id = partner_id;
   e.summary = (linked ? "assigned agent " : "removed agent ") + *canonical +
               (linked ? " to " : " from ") + partner_id;
   e.before_json = json::serialize(before);
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   std::string agent_login = *canonical;
   std::string pid = partner_id;
   auto changed = co_await store_.link_agent(std::move(agent_login), std::move(pid), linked, *mode);
@@ -188,12 +189,13 @@ net::awaitable<response> agents_resource::mode(request_context& ctx) {
     history_entry e;
     e.actor = ctx.admin->login;
     e.action = "agent.mode";
+    e.subject = *canonical;
     e.summary = "access mode of agent " + *canonical + ": " +
                 (before.empty() ? std::string("inherited") : before) + " → " +
                 (new_value ? *new_value : std::string("inherited"));
     e.before_json = json::serialize(mode_state(*canonical, before));
     auto ticket = co_await changes_.begin(std::move(e));
-    if (!ticket) co_return history_unavailable();
+    if (!ticket) co_return history_refused(ticket.error());
     std::string dn = agent.dn;
     bool present = !before.empty();
     auto value = new_value;

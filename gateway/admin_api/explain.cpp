@@ -10,22 +10,62 @@
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
 #include "mapping/mapping_preview.hpp"
+#include "policy/record_access.hpp"
 
 namespace scopegate::gateway::admin_api {
 
 explain_resource::explain_resource(const config::config& cfg, mapping::directory& directory,
                                    mapping::scope_resolver& scopes, mapping::mapping_store& store,
-                                   const policy::access_defaults& defaults)
-    : cfg_(cfg), directory_(directory), scopes_(scopes), store_(store), defaults_(defaults) {}
+                                   mapping::customer_source& lookup,
+                                   const policy::access_defaults& defaults,
+                                   const policy::contact_policy& contacts)
+    : cfg_(cfg),
+      directory_(directory),
+      scopes_(scopes),
+      store_(store),
+      lookup_(lookup),
+      defaults_(defaults),
+      contacts_(contacts) {}
+
+namespace {
+
+std::optional<policy::record_action> parse_action(std::string_view s) {
+  using a = policy::record_action;
+  for (auto action : {a::view, a::edit, a::delete_, a::reveal, a::export_, a::import})
+    if (policy::to_string(action) == s) return action;
+  return std::nullopt;
+}
+
+json::array grants_json(const std::vector<policy::grant>& grants) {
+  json::array out;
+  for (const auto& g : grants) {
+    json::object o;
+    o["partner_id"] = g.partner_id;
+    o["name"] = g.partner_name;
+    o["customer_id"] = g.customer_id;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+json::array reasons_json(const std::vector<std::string>& reasons) {
+  json::array out;
+  for (const auto& r : reasons)
+    out.push_back(json::string(r));
+  return out;
+}
+
+}  // namespace
 
 net::awaitable<response> explain_resource::explain(request_context& ctx) {
-  auto params = parameters::from_query(ctx.url, {"agent", "customer"});
+  auto params = parameters::from_query(ctx.url, {"agent", "customer", "action"});
   if (!params) co_return bad_query(params.error().detail);
   auto agent_login = canonical_login(params->text("agent"), cfg_.auth.login_case);
   auto customer_login = params->text("customer");
   if (!agent_login || customer_login.empty())
-    co_return problem(http::status::bad_request, "bad-query",
-                      "name an agent login (agent) and a customer login (customer)");
+    co_return bad_query("name an agent login (agent) and a customer login (customer)");
+  auto action = parse_action(params->text("action", "view"));
+  if (!action) co_return bad_query("action must be view, edit, delete, reveal, export or import");
   std::string lookup = *agent_login;
   auto agent = co_await directory_.find_agent(std::move(lookup));
   if (!agent) co_return directory_unavailable();
@@ -35,57 +75,53 @@ net::awaitable<response> explain_resource::explain(request_context& ctx) {
   if (!cached) co_return directory_unavailable();
   auto fresh = co_await scopes_.resolve_uncached(**agent);
   if (!fresh) co_return directory_unavailable();
-  auto cids = co_await store_.customer_ids_of_customer(customer_login);
-  if (!cids) co_return from_store(cids.error(), "customer");
-  if (!*cids)
+  // The customer's own facts (every customer ID, creators), not limited by any scope.
+  auto customer = co_await lookup_.find(customer_login, mapping::unrestricted_scope());
+  if (!customer) co_return directory_unavailable();
+  if (!*customer)
     co_return problem(http::status::not_found, "customer-not-found", "no customer with this login");
   auto partners = co_await store_.list_partners();
   if (!partners) co_return from_store(partners.error());
 
+  // THE decision the agent API enforces, with the same facts it would have.
+  const auto modes = defaults_.group_modes();
+  auto facts_for = [&](const mapping::scope_ptr& scope) {
+    return policy::agent_facts{scope, policy::decide_access_mode(cfg_, **agent, *scope, *modes),
+                               contacts_.resolve(**agent, *scope)};
+  };
+  auto customer_facts = policy::customer_facts_of(*customer);
+  auto e = policy::explain_record_access(facts_for(*cached), customer_facts, *action, *partners);
+  auto now = policy::decide_record_access(facts_for(*fresh), customer_facts, *action);
+
   const auto& scope = **cached;
-  std::vector<std::string> matching;
-  for (const auto& id : **cids)
-    if (scope.allows(id)) matching.push_back(id);
-  bool allowed = !scope.denied() && !matching.empty();
-  json::array granting;
-  if (scope.kind == mapping::scope_kind::some)
-    for (const auto& p : *partners) {
-      if (!std::binary_search(scope.known_partner_ids.begin(), scope.known_partner_ids.end(), p.id))
-        continue;
-      for (const auto& m : matching)
-        if (std::binary_search(p.customer_ids.begin(), p.customer_ids.end(), m)) {
-          json::object g;
-          g["partner_id"] = p.id;
-          g["name"] = p.name;
-          g["customer_id"] = m;
-          granting.push_back(std::move(g));
-        }
-    }
   auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - scope.resolved_at);
-  std::vector<std::string> fresh_matching;
-  for (const auto& id : **cids)
-    if ((*fresh)->allows(id)) fresh_matching.push_back(id);
-  bool fresh_allowed = !(*fresh)->denied() && !fresh_matching.empty();
-
   json::object body;
-  body["decision"] = allowed ? "allow" : "deny";
+  body["decision"] = e.verdict.allowed() ? "allow" : "deny";
+  body["verdict"] = policy::to_string(e.verdict.outcome);
+  if (e.verdict.reason != policy::refusal::none)
+    body["refusal"] = policy::to_string(e.verdict.reason);
+  body["reasons"] = reasons_json(e.verdict.reasons);
+  body["action"] = policy::to_string(e.action);
   body["agent"] = *agent_login;
   body["agent_dn"] = (*agent)->dn;
   body["customer"] = customer_login;
-  body["customer_ids"] = to_array(**cids);
-  body["matching_customer_ids"] = to_array(matching);
+  body["customer_ids"] = to_array(e.customer_ids);
+  body["matching_customer_ids"] = to_array(e.matching_customer_ids);
   body["partner_ids"] = to_array(scope.partner_ids);
   body["known_partner_ids"] = to_array(scope.known_partner_ids);
-  body["granting_partners"] = std::move(granting);
-  body["rule"] = mapping::to_string(scope.rule);
-  body["scope_kind"] = mapping::to_string(scope.kind);
+  body["granting_partners"] = grants_json(e.granting);
+  body["rule"] = mapping::to_string(e.rule);
+  body["scope_kind"] = mapping::to_string(e.kind);
   body["reason"] = mapping::explain(scope);
+  if (e.creator_note) body["creator_note"] = *e.creator_note;
+  body["mode"] = e.mode_note;
+  body["contact"] = e.contact_note;
   if (!scope.bypass_group.empty()) body["bypass_group"] = scope.bypass_group;
   body["scope_customer_id_count"] = scope.customer_ids.size();
   body["cache_age_seconds"] = static_cast<double>(age.count()) / 1000.0;
   body["cache_ttl_seconds"] = cfg_.scope.cache_ttl_seconds;
-  body["fresh_decision"] = fresh_allowed ? "allow" : "deny";
+  body["fresh_decision"] = now.allowed() ? "allow" : "deny";
   body["fresh_rule"] = mapping::to_string((*fresh)->rule);
   co_return json_response(body);
 }

@@ -22,6 +22,23 @@ response revert_conflict() {
                  "the partner directly (nothing was changed)");
 }
 
+// The kind of change that undoes `action` (reveal-limit changes become a set or a clear of
+// the limit recorded before).
+std::string undo_action(const std::string& action, const std::string& before_json) {
+  if (action == "partner.create") return "partner.delete";
+  if (action == "partner.delete") return "partner.create";
+  if (action == "agent.link") return "agent.unlink";
+  if (action == "agent.unlink") return "agent.link";
+  if (action == "reveal_limit.set" || action == "reveal_limit.clear") {
+    boost::system::error_code ec;
+    auto before = json::parse(before_json, ec);
+    bool had_limit = !ec && before.is_object() && before.as_object().contains("limit") &&
+                     before.as_object().at("limit").is_int64();
+    return had_limit ? "reveal_limit.set" : "reveal_limit.clear";
+  }
+  return action;
+}
+
 json::object revert_body(std::int64_t reverted, std::int64_t entry, const std::string& summary) {
   json::object body;
   body["reverted"] = reverted;
@@ -45,8 +62,8 @@ history_resource::history_resource(const config::config& cfg, mapping::mapping_s
       ledger_(ledger) {}
 
 net::awaitable<response> history_resource::list(request_context& ctx) {
-  auto params =
-      parameters::from_query(ctx.url, {"actor", "partner_id", "action", "before_id", "limit"});
+  auto params = parameters::from_query(
+      ctx.url, {"actor", "partner_id", "subject", "action", "before_id", "limit"});
   if (!params) co_return bad_query(params.error().detail);
   auto limit = params->size("limit", 1, 500, 50);
   if (!limit) co_return bad_query(limit.error().detail);
@@ -58,8 +75,11 @@ net::awaitable<response> history_resource::list(request_context& ctx) {
   f.actor = params->text("actor");
   f.partner_id = params->text("partner_id");
   f.action = params->text("action");
+  f.subject = params->text("subject");
+  auto entries = co_await changes_.list(std::move(f));
+  if (!entries) co_return history_refused(entries.error());
   json::array items;
-  for (const auto& e : changes_.list(f))
+  for (const auto& e : *entries)
     items.push_back(history_json(e));
   json::object body;
   body["items"] = std::move(items);
@@ -72,8 +92,10 @@ net::awaitable<response> history_resource::revert(request_context& ctx) {
   auto [end, parse_ec] = std::from_chars(raw.data(), raw.data() + raw.size(), id);
   if (parse_ec != std::errc{} || end != raw.data() + raw.size() || id <= 0)
     co_return problem(http::status::not_found, "not-found", "no such history entry");
-  auto entry = changes_.get(id);
-  if (!entry) co_return problem(http::status::not_found, "not-found", "no such history entry");
+  auto found = co_await changes_.get(id);
+  if (!found) co_return history_refused(found.error());
+  if (!*found) co_return problem(http::status::not_found, "not-found", "no such history entry");
+  auto& entry = *found;
   if (entry->reverted_by != 0)
     co_return problem(
         http::status::conflict, "already-reverted",
@@ -86,10 +108,11 @@ net::awaitable<response> history_resource::revert(request_context& ctx) {
     bool on = before.is_object() && before.as_object().contains("fieldworkers_see_all_customers") &&
               before.as_object().at("fieldworkers_see_all_customers").is_bool() &&
               before.as_object().at("fieldworkers_see_all_customers").as_bool();
-    auto new_id = settings_.set_fieldworkers_see_all(ctx.admin->login, on, prefix, id);
-    if (new_id == 0) co_return history_unavailable();
+    std::string actor = ctx.admin->login;
+    auto new_id = co_await settings_.set_fieldworkers_see_all(std::move(actor), on, prefix, id);
+    if (!new_id) co_return history_refused(new_id.error());
     co_return json_response(revert_body(
-        id, new_id, prefix + "fieldworkers see all customers → " + (on ? "on" : "off")));
+        id, *new_id, prefix + "fieldworkers see all customers → " + (on ? "on" : "off")));
   }
   if (entry->action == "settings.group_modes") {
     std::string error;
@@ -97,25 +120,29 @@ net::awaitable<response> history_resource::revert(request_context& ctx) {
     if (!modes)
       co_return problem(http::status::conflict, "revert-impossible",
                         "the earlier group defaults cannot be restored");
-    auto new_id = settings_.replace_group_modes(ctx.admin->login, std::move(*modes), prefix, id);
-    if (new_id == 0) co_return history_unavailable();
+    std::string actor = ctx.admin->login;
+    auto new_id =
+        co_await settings_.replace_group_modes(std::move(actor), std::move(*modes), prefix, id);
+    if (!new_id) co_return history_refused(new_id.error());
     co_return json_response(
-        revert_body(id, new_id, prefix + "access-mode group defaults restored"));
+        revert_body(id, *new_id, prefix + "access-mode group defaults restored"));
   }
   history_entry out;
   out.actor = ctx.admin->login;
   out.partner_id = entry->partner_id;
+  out.subject = entry->subject;
   out.reverts = id;
-  out.action = "revert";
-  out.summary = prefix + "in progress";
+  // Recorded (and the reverted entry claimed) before anything is undone.
+  out.action = undo_action(entry->action, entry->before_json);
+  out.summary = prefix + entry->summary;
+  out.before_json = entry->after_json;
   auto ticket = co_await changes_.begin(out);
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   auto refused = co_await apply_revert(*entry, out);
   if (refused) {
     co_await changes_.abandon(std::move(*ticket));
     co_return std::move(*refused);
   }
-  ticket->entry = out;
   auto after_json = out.after_json;
   auto new_id = co_await changes_.complete(std::move(*ticket), std::move(after_json));
   co_return json_response(revert_body(id, new_id, out.summary));

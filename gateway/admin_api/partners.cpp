@@ -127,7 +127,7 @@ net::awaitable<response> partners_resource::create(request_context& ctx) {
   e.summary = "created partner " + id + " (" + name + ")";
   e.before_json = "null";
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   std::vector<std::string> no_members;
   std::string new_id = id;
   std::string new_name = name;
@@ -162,7 +162,7 @@ net::awaitable<response> partners_resource::rename(request_context& ctx) {
   e.summary = "renamed " + id + " from \"" + (*before)->name + "\" to \"" + name + "\"";
   e.before_json = partner_state(**before);
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   auto expected = if_match(ctx.req);
   auto after = co_await store_.rename_partner(id, name, std::move(expected));
   if (!after) {
@@ -189,7 +189,7 @@ net::awaitable<response> partners_resource::remove(request_context& ctx) {
               std::to_string((*current)->customer_ids.size()) + " customer IDs)";
   e.before_json = partner_state(**current);
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   std::string target = id;
   auto expected = if_match(ctx.req);
   auto removed = co_await store_.delete_partner(std::move(target), std::move(expected));
@@ -197,8 +197,6 @@ net::awaitable<response> partners_resource::remove(request_context& ctx) {
     co_await changes_.abandon(std::move(*ticket));
     co_return from_store(removed.error());
   }
-  // The entry holds what was actually deleted (the version may have moved on).
-  ticket->entry.before_json = partner_state(*removed);
   auto recorded = co_await changes_.complete(std::move(*ticket), "null");
   (void)recorded;
   response res{http::status::no_content, 11};
@@ -236,9 +234,18 @@ net::awaitable<response> partners_resource::change_customer_ids(request_context&
   e.action = "partner.customer_ids";
   e.partner_id = id;
   e.before_json = partner_state(**before);
-  e.summary = "customer IDs of " + id + ": change in progress";
+  // The effect is known in advance: IDs already present or absent are skipped.
+  auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+  };
+  const auto& have = (*before)->customer_ids;
+  auto will_add = difference(sorted(add), have);
+  auto will_remove = difference(have, difference(have, sorted(remove)));
+  e.summary = change_summary(id, will_add, will_remove);
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   auto expected = if_match(ctx.req);
   auto after = co_await store_.change_customer_ids(id, std::move(add), std::move(remove),
                                                    std::move(expected));
@@ -251,7 +258,6 @@ net::awaitable<response> partners_resource::change_customer_ids(request_context&
   if (added.empty() && removed.empty()) {
     co_await changes_.abandon(std::move(*ticket));
   } else {
-    ticket->entry.summary = change_summary(id, added, removed);
     std::string after_state = partner_state(*after);
     auto recorded = co_await changes_.complete(std::move(*ticket), std::move(after_state));
     (void)recorded;

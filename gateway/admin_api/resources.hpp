@@ -21,6 +21,7 @@
 #include "gateway/admin_api/change_log.hpp"
 #include "gateway/auth/sessions.hpp"
 #include "gateway/request_context.hpp"
+#include "mapping/customer_source.hpp"
 #include "mapping/mapping_store.hpp"
 #include "mapping/scope_resolver.hpp"
 #include "policy/access_mode.hpp"
@@ -77,15 +78,13 @@ class runtime_settings {
                    change_log& changes);
   [[nodiscard]] std::vector<config::group_mode> group_modes() const;
   [[nodiscard]] bool fieldworkers_see_all() const;
-  // Stores, applies and records new group defaults; returns the history entry's ID (0
-  // when the change could not be recorded: then nothing was changed).
-  [[nodiscard]] std::int64_t replace_group_modes(const std::string& actor,
-                                                 std::vector<config::group_mode> modes,
-                                                 const std::string& summary_prefix,
-                                                 std::int64_t reverts = 0);
-  [[nodiscard]] std::int64_t set_fieldworkers_see_all(const std::string& actor, bool on,
-                                                      const std::string& summary_prefix,
-                                                      std::int64_t reverts = 0);
+  // Stores new group defaults with their history entry (one transaction), then applies
+  // them; returns the entry's id. An error: nothing was stored or changed.
+  [[nodiscard]] net::awaitable<mapping::record_result<std::int64_t>> replace_group_modes(
+      std::string actor, std::vector<config::group_mode> modes, std::string summary_prefix,
+      std::int64_t reverts = 0);
+  [[nodiscard]] net::awaitable<mapping::record_result<std::int64_t>> set_fieldworkers_see_all(
+      std::string actor, bool on, std::string summary_prefix, std::int64_t reverts = 0);
   [[nodiscard]] const config::config& cfg() const { return cfg_; }
 
  private:
@@ -132,9 +131,11 @@ class settings_resource {
 
 class explain_resource {
  public:
+  // `lookup` reads a customer's own facts (the authoritative LDAP source).
   explain_resource(const config::config& cfg, mapping::directory& directory,
                    mapping::scope_resolver& scopes, mapping::mapping_store& store,
-                   const policy::access_defaults& defaults);
+                   mapping::customer_source& lookup, const policy::access_defaults& defaults,
+                   const policy::contact_policy& contacts);
   [[nodiscard]] net::awaitable<response> explain(request_context& ctx);
   [[nodiscard]] net::awaitable<response> preview(request_context& ctx);
 
@@ -143,7 +144,9 @@ class explain_resource {
   mapping::directory& directory_;
   mapping::scope_resolver& scopes_;
   mapping::mapping_store& store_;
+  mapping::customer_source& lookup_;
   const policy::access_defaults& defaults_;
+  const policy::contact_policy& contacts_;
 };
 
 class history_resource {

@@ -272,11 +272,12 @@ net::awaitable<response> reveals_resource::limit_put(request_context& ctx) {
   history_entry e;
   e.actor = admin;
   e.action = "reveal_limit.set";
+  e.subject = agent;
   e.summary = "reveal limit of agent " + agent + (today ? " for today: " : ": ") +
               (before ? std::to_string(*before) : std::string("none")) + " → " + std::to_string(n);
   e.before_json = json::serialize(override_state(agent, today, before));
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   std::string target = agent;
   auto set = co_await ledger_.set_limit(std::move(target), n, today, admin);
   if (!set) {
@@ -314,11 +315,12 @@ net::awaitable<response> reveals_resource::limit_delete(request_context& ctx) {
   history_entry e;
   e.actor = ctx.admin->login;
   e.action = "reveal_limit.clear";
+  e.subject = agent;
   e.summary = "reveal limit of agent " + agent + (today ? " for today" : "") + ": " +
               std::to_string(*before) + " → none";
   e.before_json = json::serialize(override_state(agent, today, before));
   auto ticket = co_await changes_.begin(std::move(e));
-  if (!ticket) co_return history_unavailable();
+  if (!ticket) co_return history_refused(ticket.error());
   std::string target = agent;
   auto removed = co_await ledger_.clear_limit(std::move(target), today);
   if (!removed || !*removed) co_await changes_.abandon(std::move(*ticket));

@@ -28,43 +28,49 @@ bool runtime_settings::fieldworkers_see_all() const {
   return scopes_.fieldworkers_see_all();
 }
 
-std::int64_t runtime_settings::replace_group_modes(const std::string& actor,
-                                                   std::vector<config::group_mode> modes,
-                                                   const std::string& summary_prefix,
-                                                   std::int64_t reverts) {
+net::awaitable<mapping::record_result<std::int64_t>> runtime_settings::replace_group_modes(
+    std::string actor, std::vector<config::group_mode> modes, std::string summary_prefix,
+    std::int64_t reverts) {
   auto before = group_modes();
   auto text = group_modes_text(modes);
-  if (!changes_.set_setting("group_modes", text)) return 0;
   history_entry e;
-  e.actor = actor;
+  e.actor = std::move(actor);
   e.action = "settings.group_modes";
+  e.subject = "group_modes";
   e.summary = summary_prefix + "access-mode group defaults: " + std::to_string(before.size()) +
               " → " + std::to_string(modes.size()) + " group(s)";
   e.before_json = group_modes_text(before);
   e.after_json = text;
   e.reverts = reverts;
+  std::string key = "group_modes";
+  auto id = co_await changes_.record_setting(std::move(e), std::move(key), std::move(text));
+  // Applied only once stored: the setting and its history can never disagree.
+  if (!id) co_return id;
   if (set_group_modes_) set_group_modes_(std::move(modes));
   changes_.changed();
-  return changes_.record_now(std::move(e));
+  co_return id;
 }
 
-std::int64_t runtime_settings::set_fieldworkers_see_all(const std::string& actor, bool on,
-                                                        const std::string& summary_prefix,
-                                                        std::int64_t reverts) {
+net::awaitable<mapping::record_result<std::int64_t>> runtime_settings::set_fieldworkers_see_all(
+    std::string actor, bool on, std::string summary_prefix, std::int64_t reverts) {
   bool before = scopes_.fieldworkers_see_all();
-  if (!changes_.set_setting("fieldworkers_see_all_customers", on ? "true" : "false")) return 0;
-  scopes_.set_fieldworkers_see_all(on);
-  changes_.changed();
   history_entry e;
   e.actor = actor;
   e.action = "settings.fieldworkers";
+  e.subject = "fieldworkers_see_all_customers";
   e.summary = summary_prefix + "fieldworkers see all customers: " + (before ? "on" : "off") +
               " → " + (on ? "on" : "off");
   e.before_json = json::serialize(switch_state(before));
   e.after_json = json::serialize(switch_state(on));
   e.reverts = reverts;
+  std::string key = "fieldworkers_see_all_customers";
+  std::string value = on ? "true" : "false";
+  auto id = co_await changes_.record_setting(std::move(e), std::move(key), std::move(value));
+  if (!id) co_return id;
+  scopes_.set_fieldworkers_see_all(on);
+  changes_.changed();
   spdlog::info("fieldworkers_see_all_customers set to {} by {}", on, actor);
-  return changes_.record_now(std::move(e));
+  co_return id;
 }
 
 settings_resource::settings_resource(runtime_settings& settings) : settings_(settings) {}
@@ -96,13 +102,15 @@ net::awaitable<response> settings_resource::put(request_context& ctx) {
     see_all = it->value().as_bool();
   }
   if (modes) {
-    auto id = settings_.replace_group_modes(ctx.admin->login, std::move(*modes), "");
-    if (id == 0) co_return history_unavailable();
+    std::string actor = ctx.admin->login;
+    auto id = co_await settings_.replace_group_modes(std::move(actor), std::move(*modes), "");
+    if (!id) co_return history_refused(id.error());
     spdlog::info("access-mode group defaults replaced by {}", ctx.admin->login);
   }
   if (see_all) {
-    auto id = settings_.set_fieldworkers_see_all(ctx.admin->login, *see_all, "");
-    if (id == 0) co_return history_unavailable();
+    std::string actor = ctx.admin->login;
+    auto id = co_await settings_.set_fieldworkers_see_all(std::move(actor), *see_all, "");
+    if (!id) co_return history_refused(id.error());
   }
   co_return json_response(
       settings_json(settings_.cfg(), settings_.fieldworkers_see_all(), settings_.group_modes()));

@@ -92,6 +92,38 @@ response query_failed(const mapping::query_error& e) {
                  "the directory refused the lookup");
 }
 
+response verdict_response(const policy::record_verdict& v, std::string_view what,
+                          const policy::access_decision& access) {
+  switch (v.outcome) {
+    case policy::verdict::allow:
+    case policy::verdict::error:
+      break;
+    case policy::verdict::not_found:
+      // Out of scope and missing look the same.
+      return problem(http::status::not_found, "customer-not-found", "no such customer");
+    case policy::verdict::forbidden:
+      switch (v.reason) {
+        case policy::refusal::unassigned:
+          return problem(http::status::forbidden, "agent-unassigned",
+                         "this agent is not assigned to any partner");
+        case policy::refusal::section_hidden:
+          return problem(http::status::forbidden, "section-hidden",
+                         "the customer section is hidden for this agent (access mode 'hidden')");
+        case policy::refusal::contact_blocked:
+          return problem(http::status::forbidden, "contact-blocked",
+                         "this agent may not see customer contact details");
+        case policy::refusal::mode_forbids_edit:
+        case policy::refusal::mode_forbids_export:
+        case policy::refusal::mode_forbids_import:
+          return mode_refused(what, access);
+        case policy::refusal::none:
+          break;
+      }
+      break;
+  }
+  return directory_unavailable();
+}
+
 response mode_refused(std::string_view what, const policy::access_decision& d) {
   return problem(
       http::status::forbidden, "mode-forbids",

@@ -9,6 +9,7 @@
 #include "mapping/customer_source.hpp"
 #include "mapping/customer_store.hpp"
 #include "policy/access_mode.hpp"
+#include "policy/record_access.hpp"
 
 namespace scopegate::gateway::agent_api {
 
@@ -33,6 +34,10 @@ struct write_refusal {
 [[nodiscard]] write_refusal refusal_of(const mapping::write_error& e);
 [[nodiscard]] response write_error(const mapping::write_error& e);
 [[nodiscard]] response query_failed(const mapping::query_error& e);
+// The answer for a verdict that is not allow: 403 by its refusal (mode refusals name
+// `what`, e.g. "creating customers"), 404 for out of scope or missing, 503 for error.
+[[nodiscard]] response verdict_response(const policy::record_verdict& v, std::string_view what,
+                                        const policy::access_decision& access);
 // 403: the agent's access mode does not allow `what`.
 [[nodiscard]] response mode_refused(std::string_view what, const policy::access_decision& d);
 

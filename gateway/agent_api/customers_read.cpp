@@ -2,6 +2,7 @@
 // within the agent's scope, contact fields masked as the agent's view says.
 #include <spdlog/spdlog.h>
 
+#include "gateway/agent_api/customer_fields.hpp"
 #include "gateway/agent_api/resources.hpp"
 #include "gateway/http/base64.hpp"
 #include "gateway/http/params.hpp"
@@ -101,10 +102,13 @@ net::awaitable<response> customer_reads::get(request_context& ctx) {
                                  "the directory holds more than one customer with this login"));
     co_return ctx.fail(directory_unavailable());
   }
-  if (!*found) {
-    // Out of scope and missing look the same.
-    ctx.decision = "not_found";
-    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  // The scoped lookup found it (or not); the record decision is the one explain uses.
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto verdict = policy::decide_record_access(agent, policy::customer_facts_of(*found),
+                                              policy::record_action::view);
+  if (!verdict.allowed()) {
+    ctx.decision = verdict.outcome == policy::verdict::not_found ? "not_found" : "deny";
+    co_return verdict_response(verdict, "reading customers", ctx.access);
   }
   ctx.items = 1;
   masker_.apply(**found, ctx.contact.view);

@@ -42,8 +42,10 @@ struct planned_row {
 }  // namespace
 
 net::awaitable<response> customer_writes::export_csv(request_context& ctx) {
-  if (!policy::can_export(ctx.access.mode))
-    co_return ctx.deny(mode_refused("exporting customers", ctx.access));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::export_);
+  if (!open.allowed())
+    co_return ctx.deny(verdict_response(open, "exporting customers", ctx.access));
   for (auto param : ctx.url.params())
     if (param.key != "format" || param.value != "csv")
       co_return ctx.deny(bad_query("the only parameter is format=csv"));
@@ -99,8 +101,10 @@ net::awaitable<response> customer_writes::export_csv(request_context& ctx) {
 
 net::awaitable<response> customer_writes::import_csv(request_context& ctx) {
   const auto& c = cfg_.customers;
-  if (!policy::can_import(ctx.access.mode))
-    co_return ctx.deny(mode_refused("importing customers", ctx.access));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::import);
+  if (!open.allowed())
+    co_return ctx.deny(verdict_response(open, "importing customers", ctx.access));
   auto table = parse_csv(ctx.req.body());
   if (!table.error.empty() || table.rows.empty())
     co_return ctx.deny(problem(http::status::bad_request, "bad-csv",

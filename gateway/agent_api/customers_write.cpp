@@ -28,8 +28,9 @@ void customer_writes::note_write() {
 
 net::awaitable<response> customer_writes::create(request_context& ctx) {
   const auto& c = cfg_.customers;
-  if (!policy::can_edit(ctx.access.mode))
-    co_return ctx.deny(mode_refused("creating customers", ctx.access));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::edit);
+  if (!open.allowed()) co_return ctx.deny(verdict_response(open, "creating customers", ctx.access));
   mapping::field_changes fields;
   if (auto err = read_fields(c, ctx.req.body(), true, fields); !err.empty())
     co_return ctx.deny(problem(http::status::bad_request, "bad-body", err));
@@ -63,16 +64,19 @@ net::awaitable<response> customer_writes::create(request_context& ctx) {
 net::awaitable<response> customer_writes::update(request_context& ctx) {
   const auto& c = cfg_.customers;
   std::string login = ctx.param("login");
-  if (!policy::can_edit(ctx.access.mode))
-    co_return ctx.deny(mode_refused("changing customers", ctx.access));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::edit);
+  if (!open.allowed()) co_return ctx.deny(verdict_response(open, "changing customers", ctx.access));
   mapping::field_changes changes;
   if (auto err = read_fields(c, ctx.req.body(), false, changes); !err.empty())
     co_return ctx.deny(problem(http::status::bad_request, "bad-body", err));
   auto existing = co_await authoritative_.find(login, ctx.scope);
   if (!existing) co_return ctx.fail(query_failed(existing.error()));
-  if (!*existing) {
-    ctx.decision = "not_found";
-    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  auto verdict = policy::decide_record_access(agent, policy::customer_facts_of(*existing),
+                                              policy::record_action::edit);
+  if (!verdict.allowed()) {
+    ctx.decision = verdict.outcome == policy::verdict::not_found ? "not_found" : "deny";
+    co_return verdict_response(verdict, "changing customers", ctx.access);
   }
   if (auto id = changes.find("customer_id"); id != changes.end() && !ctx.scope->allows(*id->second))
     co_return ctx.deny(
@@ -94,13 +98,16 @@ net::awaitable<response> customer_writes::update(request_context& ctx) {
 
 net::awaitable<response> customer_writes::remove(request_context& ctx) {
   std::string login = ctx.param("login");
-  if (!policy::can_edit(ctx.access.mode))
-    co_return ctx.deny(mode_refused("deleting customers", ctx.access));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::delete_);
+  if (!open.allowed()) co_return ctx.deny(verdict_response(open, "deleting customers", ctx.access));
   auto existing = co_await authoritative_.find(login, ctx.scope);
   if (!existing) co_return ctx.fail(query_failed(existing.error()));
-  if (!*existing) {
-    ctx.decision = "not_found";
-    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  auto verdict = policy::decide_record_access(agent, policy::customer_facts_of(*existing),
+                                              policy::record_action::delete_);
+  if (!verdict.allowed()) {
+    ctx.decision = verdict.outcome == policy::verdict::not_found ? "not_found" : "deny";
+    co_return verdict_response(verdict, "deleting customers", ctx.access);
   }
   auto removed = co_await store_.remove((*existing)->dn);
   note_write();

@@ -3,6 +3,7 @@
 // reached.
 #include <spdlog/spdlog.h>
 
+#include "gateway/agent_api/customer_fields.hpp"
 #include "gateway/agent_api/resources.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
@@ -31,17 +32,20 @@ net::awaitable<response> reveal_resource::reveal(request_context& ctx) {
   if (!acceptable_value(login))
     co_return ctx.deny(problem(http::status::bad_request, "bad-path",
                                "login is too long or contains control characters"));
-  if (ctx.contact.view == policy::contact_view::blocked)
-    co_return ctx.deny(problem(http::status::forbidden, "contact-blocked",
-                               "this agent may not see customer contact details"));
+  policy::agent_facts agent{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(agent, policy::record_action::reveal);
+  if (!open.allowed())
+    co_return ctx.deny(verdict_response(open, "revealing contact details", ctx.access));
   auto found = co_await customers_.find(std::move(login), ctx.scope);
   if (!found) {
     spdlog::warn("customer lookup failed for {}: {}", ctx.agent, found.error().message);
     co_return ctx.fail(directory_unavailable());
   }
-  if (!*found) {
-    ctx.decision = "not_found";
-    co_return problem(http::status::not_found, "customer-not-found", "no such customer");
+  auto verdict = policy::decide_record_access(agent, policy::customer_facts_of(*found),
+                                              policy::record_action::reveal);
+  if (!verdict.allowed()) {
+    ctx.decision = verdict.outcome == policy::verdict::not_found ? "not_found" : "deny";
+    co_return verdict_response(verdict, "revealing contact details", ctx.access);
   }
   auto& record = **found;
   json::object body;

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "gateway/agent_api/customer_fields.hpp"
 #include "gateway/http/problem.hpp"
+#include "policy/record_access.hpp"
 
 namespace scopegate::gateway {
 
@@ -34,14 +36,14 @@ net::awaitable<std::optional<response>> agent_gate::admit(request_context& ctx,
   ctx.scope = *scope;
   ctx.access = policy::decide_access_mode(cfg_, *ctx.who, *ctx.scope, *defaults_.group_modes());
   ctx.contact = contacts_.resolve(*ctx.who, *ctx.scope);
-  if (customer_section && ctx.scope->denied())
-    co_return ctx.deny(problem(http::status::forbidden, "agent-unassigned",
-                               "this agent is not assigned to any partner"));
-  if (customer_section && !policy::can_view(ctx.access.mode))
-    co_return ctx.deny(
-        problem(http::status::forbidden, "section-hidden",
-                "the customer section is hidden for this agent (access mode 'hidden')"));
-  co_return std::nullopt;
+  if (!customer_section) co_return std::nullopt;
+  // The same decision the record checks and /admin/api/v1/explain use.
+  policy::agent_facts facts{ctx.scope, ctx.access, ctx.contact};
+  auto open = policy::decide_section_access(facts, policy::record_action::view);
+  if (open.allowed()) co_return std::nullopt;
+  auto refused = agent_api::verdict_response(open, "reading customers", ctx.access);
+  if (open.outcome == policy::verdict::error) co_return ctx.fail(std::move(refused));
+  co_return ctx.deny(std::move(refused));
 }
 
 }  // namespace scopegate::gateway

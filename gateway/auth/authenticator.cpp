@@ -71,7 +71,7 @@ authenticator::authenticator(mapping::directory& dir, const config::auth_config&
   for (const auto& c : cfg_.trusted_clients) {
     trusted t{.name = c.name, .key_sha256 = c.api_key_sha256, .networks = {}};
     for (const auto& n : c.networks) {
-      auto parsed = cidr::parse(n);
+      auto parsed = config::cidr::parse(n);
       if (!parsed) throw std::runtime_error("invalid network " + n);
       t.networks.push_back(*parsed);
     }
@@ -171,7 +171,7 @@ net::awaitable<auth_result> authenticator::trusted_client(const request& req,
   const trusted* client = nullptr;
   for (const auto& c : clients_)
     if (secrets_equal(presented, c.key_sha256)) client = &c;
-  if (!client || !any_contains(client->networks, conn.peer)) co_return out;
+  if (!client || !config::any_contains(client->networks, conn.peer)) co_return out;
   out.via = "client:" + client->name;
   auto login = canonical_login(req["X-Scopegate-Agent"], cfg_.login_case);
   if (!login) co_return out;

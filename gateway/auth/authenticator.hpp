@@ -12,7 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "gateway/http/cidr.hpp"
+#include "config/cidr.hpp"
 #include "gateway/http/server.hpp"
 #include "mapping/directory.hpp"
 
@@ -56,7 +56,7 @@ class authenticator {
   struct trusted {
     std::string name;
     std::string key_sha256;
-    std::vector<cidr> networks;
+    std::vector<config::cidr> networks;
   };
   struct cached_bind {
     std::string login;

@@ -4,14 +4,14 @@ namespace scopegate::gateway {
 
 client_address_resolver::client_address_resolver(const std::vector<std::string>& trusted_proxies) {
   for (const auto& n : trusted_proxies)
-    if (auto c = cidr::parse(n)) proxies_.push_back(*c);
+    if (auto c = config::cidr::parse(n)) proxies_.push_back(*c);
 }
 
 std::string client_address_resolver::operator()(const request& req,
                                                 const connection_info& conn) const {
   // X-Forwarded-For is believed only from a configured proxy; its last hop is the client
   // as that proxy saw it. From anyone else the header is ignored.
-  if (any_contains(proxies_, conn.peer)) {
+  if (config::any_contains(proxies_, conn.peer)) {
     auto it = req.find("X-Forwarded-For");
     if (it != req.end()) {
       std::string_view v = it->value();

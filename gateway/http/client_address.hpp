@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/http/cidr.hpp"
+#include "config/cidr.hpp"
 #include "gateway/http/server.hpp"
 
 namespace scopegate::gateway {
@@ -17,7 +17,7 @@ class client_address_resolver {
   [[nodiscard]] std::string operator()(const request& req, const connection_info& conn) const;
 
  private:
-  std::vector<cidr> proxies_;
+  std::vector<config::cidr> proxies_;
 };
 
 }  // namespace scopegate::gateway

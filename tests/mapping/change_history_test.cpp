@@ -283,7 +283,7 @@ TEST_CASE("a history file from the earlier, unversioned gateway opens and keeps 
   auto path = dir.file("admin-history.db");
   {
     raw_db old(path);
-    // The statements gateway/admin_history.cpp ran on every open.
+    // The statements the history store ran on every open before its schema was versioned.
     old.exec(
         "PRAGMA journal_mode=WAL;"
         "CREATE TABLE IF NOT EXISTS admin_history ("
