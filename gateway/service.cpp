@@ -97,7 +97,7 @@ struct service::parts {
         admin_db(open_admin_db(cfg)),
         history(admin_db),
         settings_db(admin_db),
-        changes(history, settings_db,
+        changes(history,
                 [this] {
                   // A mapping changed: agents see it on their next request.
                   scopes.invalidate_after_write();

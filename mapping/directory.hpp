@@ -61,9 +61,17 @@ class directory {
   [[nodiscard]] net::awaitable<result<bool>> check_password(std::string dn, std::string password);
 
   const config::config& cfg() const { return cfg_; }
-  ldap::client& ldap() { return ldap_; }
 
  private:
+  // The raw client stays inside mapping/: every layer above reads through this class and
+  // writes through the stores (mapping_store, customer_store).
+  friend class scope_resolver;
+  friend class mapping_store;
+  friend class customer_store;
+  friend class ldap_customer_source;
+  friend class routing_customer_source;
+  ldap::client& ldap() { return ldap_; }
+
   partner to_partner(const ldap::entry& e) const;
   ldap::client& ldap_;
   const config::config& cfg_;

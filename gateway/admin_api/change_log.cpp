@@ -6,9 +6,8 @@
 
 namespace scopegate::gateway::admin_api {
 
-change_log::change_log(mapping::change_history& history, mapping::settings_store& settings,
-                       std::function<void()> invalidate_caches)
-    : history_(history), settings_(settings), invalidate_caches_(std::move(invalidate_caches)) {}
+change_log::change_log(mapping::change_history& history, std::function<void()> invalidate_caches)
+    : history_(history), invalidate_caches_(std::move(invalidate_caches)) {}
 
 net::awaitable<mapping::record_result<change_log::ticket>> change_log::begin(history_entry entry) {
   history_entry copy = entry;

@@ -27,8 +27,7 @@ using mapping::history_filter;
 
 class change_log {
  public:
-  change_log(mapping::change_history& history, mapping::settings_store& settings,
-             std::function<void()> invalidate_caches);
+  change_log(mapping::change_history& history, std::function<void()> invalidate_caches);
 
   struct ticket {
     std::int64_t id = 0;
@@ -57,7 +56,6 @@ class change_log {
 
  private:
   mapping::change_history& history_;
-  mapping::settings_store& settings_;
   std::function<void()> invalidate_caches_;
 };
 

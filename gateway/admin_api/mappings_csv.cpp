@@ -7,9 +7,9 @@
 
 #include "gateway/admin_api/admin_json.hpp"
 #include "gateway/admin_api/resources.hpp"
-#include "gateway/http/csv.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
+#include "mapping/csv.hpp"
 
 namespace scopegate::gateway::admin_api {
 
@@ -22,12 +22,12 @@ net::awaitable<response> mappings_csv_resource::export_csv(request_context&) {
   std::vector<std::string> cells(2);
   cells[0] = "partner_id";
   cells[1] = "customer_id";
-  std::string out = csv_row(cells);
+  std::string out = mapping::csv_line(cells);
   for (const auto& p : *partners)
     for (const auto& id : p.customer_ids) {
       cells[0] = p.id;
       cells[1] = id;
-      out += csv_row(cells);
+      out += mapping::csv_line(cells);
     }
   response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/csv; charset=utf-8");
@@ -53,14 +53,16 @@ net::awaitable<response> mappings_csv_resource::import_csv(request_context& ctx)
     co_return problem(http::status::unsupported_media_type, "unsupported-media-type",
                       "send the CSV as text/csv");
 
-  auto table = parse_csv(ctx.req.body());
-  if (!table.error.empty()) {
+  auto table = mapping::read_csv(ctx.req.body());
+  if (table.error) {
     json::array errors;
-    errors.push_back(json::string(table.error));
+    errors.push_back(json::string(table.error->message));
     co_return problem(http::status::unprocessable_entity, "invalid-csv",
                       "the file is not valid CSV; nothing was changed", {{"errors", errors}});
   }
-  auto& rows = table.rows;
+  std::vector<std::vector<std::string>> rows;
+  for (auto& r : table.rows)
+    rows.push_back(std::move(r.cells));
   std::size_t first_row = 1;
   if (!rows.empty() && rows.front().size() == 2 && rows.front()[0] == "partner_id") {
     rows.erase(rows.begin());

@@ -12,9 +12,9 @@
 
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/auth/authenticator.hpp"
-#include "gateway/http/csv.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
+#include "mapping/csv.hpp"
 
 namespace scopegate::gateway::admin_api {
 
@@ -148,10 +148,10 @@ net::awaitable<response> reveals_resource::activity(request_context& ctx, bool c
   if (csv) {
     std::string out = "id,time_utc,day,agent,customer_login,customer_id,customer_name,source\r\n";
     for (const auto& r : *rows)
-      out += std::to_string(r.id) + "," + iso(r.at) + "," + csv_field(r.day) + "," +
-             csv_field(r.agent) + "," + csv_field(r.customer_login) + "," +
-             csv_field(r.customer_id) + "," + csv_field(r.customer_name) + "," +
-             csv_field(r.source) + "\r\n";
+      out += std::to_string(r.id) + "," + iso(r.at) + "," + mapping::csv_cell(r.day) + "," +
+             mapping::csv_cell(r.agent) + "," + mapping::csv_cell(r.customer_login) + "," +
+             mapping::csv_cell(r.customer_id) + "," + mapping::csv_cell(r.customer_name) + "," +
+             mapping::csv_cell(r.source) + "\r\n";
     response res{http::status::ok, 11};
     res.set(http::field::content_type, "text/csv; charset=utf-8");
     res.set(http::field::content_disposition, "attachment; filename=\"reveals.csv\"");

@@ -6,8 +6,8 @@
 
 #include "gateway/agent_api/customer_fields.hpp"
 #include "gateway/agent_api/resources.hpp"
-#include "gateway/http/csv.hpp"
 #include "gateway/http/problem.hpp"
+#include "mapping/csv.hpp"
 
 namespace scopegate::gateway::agent_api {
 
@@ -56,7 +56,7 @@ net::awaitable<response> customer_writes::export_csv(request_context& ctx) {
     std::vector<std::string> header;
     for (const auto& f : c.fields)
       header.push_back(f.name);
-    std::string first_line = csv_row(header);
+    std::string first_line = mapping::csv_line(header);
     bool open = co_await out.write(first_line);
     if (!open) co_return;
     std::string after;
@@ -71,7 +71,7 @@ net::awaitable<response> customer_writes::export_csv(request_context& ctx) {
         spdlog::warn("export by {} failed after {} rows: {}", agent, rows, page.error().message);
         std::vector<std::string> marker;
         marker.emplace_back("#error: export incomplete, the directory stopped answering");
-        std::string marker_line = csv_row(marker);
+        std::string marker_line = mapping::csv_line(marker);
         bool ignored = co_await out.write(marker_line);
         (void)ignored;
         co_return;
@@ -82,7 +82,7 @@ net::awaitable<response> customer_writes::export_csv(request_context& ctx) {
         std::vector<std::string> cells;
         for (const auto& v : r.values)
           cells.push_back(v.value_or(""));
-        chunk += csv_row(cells);
+        chunk += mapping::csv_line(cells);
         ++rows;
       }
       bool still_open = co_await out.write(chunk);
@@ -105,11 +105,18 @@ net::awaitable<response> customer_writes::import_csv(request_context& ctx) {
   auto open = policy::decide_section_access(agent, policy::record_action::import);
   if (!open.allowed())
     co_return ctx.deny(verdict_response(open, "importing customers", ctx.access));
-  auto table = parse_csv(ctx.req.body());
-  if (!table.error.empty() || table.rows.empty())
+  auto parsed = mapping::read_csv(ctx.req.body());
+  if (parsed.error || parsed.rows.empty())
     co_return ctx.deny(problem(http::status::bad_request, "bad-csv",
-                               table.error.empty() ? "the CSV has no header row" : table.error));
-  const auto& header = table.rows.front();
+                               parsed.error ? parsed.error->message : "the CSV has no header row"));
+  // Cells this gateway's export guarded against spreadsheet formulas come back as written.
+  std::vector<std::vector<std::string>> rows;
+  for (auto& r : parsed.rows) {
+    for (auto& cell : r.cells)
+      cell = mapping::strip_formula_guard(cell);
+    rows.push_back(std::move(r.cells));
+  }
+  const auto& header = rows.front();
   json::array problems;
   auto fail_row = [&](std::size_t row, const std::string& login, const std::string& reason) {
     json::object o;
@@ -123,14 +130,14 @@ net::awaitable<response> customer_writes::import_csv(request_context& ctx) {
       fail_row(1, "", "column '" + name.substr(0, 64) + "' is not an importable field");
   if (std::find(header.begin(), header.end(), "login") == header.end())
     fail_row(1, "", "the header needs a 'login' column");
-  if (table.rows.size() - 1 > k_max_import_rows) fail_row(1, "", "at most 10000 rows per import");
+  if (rows.size() - 1 > k_max_import_rows) fail_row(1, "", "at most 10000 rows per import");
   if (!problems.empty()) co_return ctx.deny(invalid_import(std::move(problems)));
 
   // Validate every row before writing anything.
   std::vector<planned_row> plan;
   std::set<std::string> seen;
-  for (std::size_t i = 1; i < table.rows.size(); ++i) {
-    const auto& cells = table.rows[i];
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& cells = rows[i];
     std::size_t row = i + 1;
     if (cells.size() != header.size()) {
       fail_row(row, "",

@@ -147,7 +147,8 @@ net::awaitable<auth_result> authenticator::basic(std::string_view credentials) {
 
   if (!verified) {
     std::string secret(password);
-    auto ok = co_await dir_.ldap().check_password((*agent)->dn, std::move(secret));
+    std::string dn = (*agent)->dn;
+    auto ok = co_await dir_.check_password(std::move(dn), std::move(secret));
     if (!ok) {
       out.status = auth_status::unavailable;
       co_return out;
