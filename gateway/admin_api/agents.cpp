@@ -27,7 +27,7 @@ agents_resource::agents_resource(const config::config& cfg, mapping::mapping_sto
 
 net::awaitable<response> agents_resource::link(request_context& ctx) {
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   std::string partner_id = string_member(*body, "partner_id");
   co_return co_await change_link(ctx, std::move(partner_id), true);
 }
@@ -158,7 +158,7 @@ net::awaitable<response> agents_resource::mode(request_context& ctx) {
   bool writing = ctx.req.method() == http::verb::put;
   if (writing) {
     auto body = json_object_body(ctx.req);
-    if (!body) co_return std::move(body.error());
+    if (!body) co_return body.error();
     for (const auto& kv : *body)
       if (kv.key() != "mode")
         co_return problem(http::status::bad_request, "invalid-mode",

@@ -128,7 +128,7 @@ net::awaitable<response> explain_resource::explain(request_context& ctx) {
 
 net::awaitable<response> explain_resource::preview(request_context& ctx) {
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   auto* list = body->if_contains("changes");
   if (!list || !list->is_array() || list->as_array().empty() || list->as_array().size() > 1000)
     co_return problem(http::status::unprocessable_entity, "invalid-preview",

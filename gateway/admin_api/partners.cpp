@@ -95,7 +95,7 @@ net::awaitable<response> partners_resource::get(request_context& ctx) {
 
 net::awaitable<response> partners_resource::create(request_context& ctx) {
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   auto id = string_member(*body, "id");
   auto name = string_member(*body, "name");
   if (!mapping::valid_partner_id(id))
@@ -146,7 +146,7 @@ net::awaitable<response> partners_resource::create(request_context& ctx) {
 net::awaitable<response> partners_resource::rename(request_context& ctx) {
   const std::string& id = ctx.param("id");
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   auto name = string_member(*body, "name");
   if (!mapping::valid_mapping_value(name))
     co_return problem(http::status::unprocessable_entity, "invalid-name",
@@ -207,7 +207,7 @@ net::awaitable<response> partners_resource::remove(request_context& ctx) {
 net::awaitable<response> partners_resource::change_customer_ids(request_context& ctx) {
   const std::string& id = ctx.param("id");
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   std::vector<std::string> add, remove;
   std::string error;
   if (!string_list(*body, "add", add, error) || !string_list(*body, "remove", remove, error))

@@ -82,7 +82,7 @@ net::awaitable<response> settings_resource::get(request_context&) {
 
 net::awaitable<response> settings_resource::put(request_context& ctx) {
   auto body = json_object_body(ctx.req);
-  if (!body) co_return std::move(body.error());
+  if (!body) co_return body.error();
   for (const auto& member : *body)
     if (member.key() != "fieldworkers_see_all_customers" && member.key() != "group_modes")
       co_return problem(http::status::bad_request, "invalid-setting",
