@@ -28,6 +28,9 @@ history_entry_view entry(std::string_view action, std::string before, std::strin
 }
 
 template <class T>
+const T& only_step(const revert_plan&& p) = delete;  // the step would dangle
+
+template <class T>
 const T& only_step(const revert_plan& p) {
   REQUIRE_FALSE(p.refusal);
   REQUIRE(p.steps.size() == 1);
@@ -243,7 +246,8 @@ TEST_CASE("agent link and unlink revert to the opposite, in the recorded link mo
                      R"({"agent":"a1","linked":true})");
     CHECK_FALSE(revert_reads_for(old).link);
     now.link_modes = {true, true};
-    const auto& s2 = only_step<link_agent_step>(plan_revert(old, now));
+    auto plan2 = plan_revert(old, now);
+    const auto& s2 = only_step<link_agent_step>(plan2);
     CHECK_FALSE(s2.linked);
     CHECK(s2.mode == link_mode::agent_attribute);
     now.link_modes = {false, true};
@@ -360,7 +364,8 @@ TEST_CASE("reveal-limit overrides: set and clear are revertible, today-only ones
     auto te = entry(today.action, today.before_json, today.after_json, "");
     CHECK(revert_reads_for(te).today_only);
     now.reveal_limit = t_30;
-    CHECK(only_step<clear_reveal_limit_step>(plan_revert(te, now)).today_only);
+    auto cleared = plan_revert(te, now);
+    CHECK(only_step<clear_reveal_limit_step>(cleared).today_only);
     now.today = "2026-12-03";
     now.reveal_limit = t_none;
     check_refused(plan_revert(te, now), revert_refusal_kind::not_revertible);
