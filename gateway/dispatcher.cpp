@@ -43,6 +43,14 @@ net::awaitable<response> dispatcher::handle(request& req, const connection_info&
   co_return res;
 }
 
+std::optional<response> dispatcher::admin_api_refusal(const std::vector<std::string>& path,
+                                                      const request& req) {
+  if (path.size() < 2 || path[0] != "admin" || path[1] != "api") return std::nullopt;
+  auto gate = require_admin(sessions_, req);
+  if (auto* no = std::get_if<response>(&gate)) return std::move(*no);
+  return std::nullopt;
+}
+
 net::awaitable<response> dispatcher::dispatch(request_context& ctx) {
   auto target = parse_request_target(ctx.req.target());
   if (!target) {
@@ -54,13 +62,10 @@ net::awaitable<response> dispatcher::dispatch(request_context& ctx) {
   auto match = routes_.match(ctx.req.method(), target->segments);
   if (!match.found) {
     response res;
-    bool admin_api = target->segments.size() >= 2 && target->segments[0] == "admin" &&
-                     target->segments[1] == "api";
-    auto gate = admin_api ? require_admin(sessions_, ctx.req)
-                          : std::variant<admin_principal, response>(admin_principal{});
-    if (auto* no = std::get_if<response>(&gate)) {
+    auto refused = admin_api_refusal(target->segments, ctx.req);
+    if (refused) {
       // Outsiders learn nothing about which admin resources exist.
-      res = ctx.deny(std::move(*no));
+      res = ctx.deny(std::move(*refused));
     } else if (match.allow.empty()) {
       res = ctx.deny(problem(http::status::not_found, "not-found", "no such resource"));
     } else {

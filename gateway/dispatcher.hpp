@@ -20,6 +20,10 @@ class dispatcher {
 
  private:
   net::awaitable<response> dispatch(request_context& ctx);
+  // For a path under /admin/api: the refusal when the request has no valid dashboard
+  // session (401/403); nullopt otherwise.
+  [[nodiscard]] std::optional<response> admin_api_refusal(const std::vector<std::string>& path,
+                                                          const request& req);
 
   route_table routes_;
   agent_gate& agents_;

@@ -19,6 +19,7 @@
 #include "gateway/ops/ops_resource.hpp"
 #include "gateway/routes.hpp"
 #include "mapping/change_history.hpp"
+#include "mapping/change_record.hpp"
 #include "mapping/customer_store.hpp"
 #include "mapping/directory_index.hpp"
 #include "mapping/mapping_store.hpp"
@@ -141,7 +142,7 @@ struct service::parts {
       scopes.set_fieldworkers_see_all(v->second == "true");
     if (auto v = stored.find("group_modes"); v != stored.end()) {
       std::string error;
-      if (auto modes = admin_api::parse_group_modes(v->second, error))
+      if (auto modes = mapping::parse_group_modes_json(v->second, error))
         apply_group_modes(std::move(*modes));
       else
         spdlog::error("stored access-mode group defaults ignored: {}", error);

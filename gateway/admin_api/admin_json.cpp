@@ -254,42 +254,4 @@ response unknown_ids_problem(const std::vector<std::string>& unknown, std::strin
   return problem(http::status::conflict, "unknown-customer-ids", detail, std::move(extra));
 }
 
-std::optional<std::vector<config::group_mode>> parse_group_modes(std::string_view json_text,
-                                                                 std::string& error) {
-  boost::system::error_code ec;
-  auto v = json::parse(json_text, ec);
-  if (ec || !v.is_array()) {
-    error = "group_modes must be a list of {\"group\": DN, \"mode\": mode}";
-    return std::nullopt;
-  }
-  std::vector<config::group_mode> out;
-  for (const auto& item : v.as_array()) {
-    const auto* o = item.if_object();
-    const json::value* group = o ? o->if_contains("group") : nullptr;
-    const json::value* mode = o ? o->if_contains("mode") : nullptr;
-    if (!o || o->size() != 2 || !group || !mode || !group->is_string() || !mode->is_string()) {
-      error = "each group default is {\"group\": DN, \"mode\": mode}";
-      return std::nullopt;
-    }
-    std::string dn(group->as_string());
-    if (dn.empty() || dn.find('=') == std::string::npos || dn.size() > 1024 ||
-        dn.find('\0') != std::string::npos) {
-      error = "'" + dn.substr(0, 64) + "' is not a group DN";
-      return std::nullopt;
-    }
-    auto parsed = config::parse_access_mode(std::string(mode->as_string()));
-    if (!parsed) {
-      error = "'" + std::string(mode->as_string()).substr(0, 32) +
-              "' is not an access mode (full, edit, edit_import, edit_export, view_only, hidden)";
-      return std::nullopt;
-    }
-    out.push_back({std::move(dn), *parsed});
-  }
-  return out;
-}
-
-std::string group_modes_text(const std::vector<config::group_mode>& modes) {
-  return json::serialize(group_modes_json(modes));
-}
-
 }  // namespace scopegate::gateway::admin_api

@@ -62,10 +62,4 @@ inline constexpr std::size_t k_max_list = 5'000;
 [[nodiscard]] json::object settings_json(const config::config& cfg, bool see_all,
                                          const std::vector<config::group_mode>& modes);
 [[nodiscard]] json::object switch_state(bool on);
-// Access-mode group defaults as JSON text ([{"group": DN, "mode": mode}, ...]) and back;
-// nullopt with `error` set when the text is not such a list.
-[[nodiscard]] std::optional<std::vector<config::group_mode>> parse_group_modes(
-    std::string_view json_text, std::string& error);
-[[nodiscard]] std::string group_modes_text(const std::vector<config::group_mode>& modes);
-
 }  // namespace scopegate::gateway::admin_api

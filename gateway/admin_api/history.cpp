@@ -11,6 +11,7 @@
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
+#include "mapping/change_record.hpp"
 
 namespace scopegate::gateway::admin_api {
 
@@ -116,7 +117,7 @@ net::awaitable<response> history_resource::revert(request_context& ctx) {
   }
   if (entry->action == "settings.group_modes") {
     std::string error;
-    auto modes = parse_group_modes(entry->before_json, error);
+    auto modes = mapping::parse_group_modes_json(entry->before_json, error);
     if (!modes)
       co_return problem(http::status::conflict, "revert-impossible",
                         "the earlier group defaults cannot be restored");

@@ -8,6 +8,7 @@
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/http/json_body.hpp"
 #include "gateway/http/problem.hpp"
+#include "mapping/change_record.hpp"
 
 namespace scopegate::gateway::admin_api {
 
@@ -32,14 +33,14 @@ net::awaitable<mapping::record_result<std::int64_t>> runtime_settings::replace_g
     std::string actor, std::vector<config::group_mode> modes, std::string summary_prefix,
     std::int64_t reverts) {
   auto before = group_modes();
-  auto text = group_modes_text(modes);
+  auto text = mapping::group_modes_to_json(modes);
   history_entry e;
   e.actor = std::move(actor);
   e.action = "settings.group_modes";
   e.subject = "group_modes";
   e.summary = summary_prefix + "access-mode group defaults: " + std::to_string(before.size()) +
               " → " + std::to_string(modes.size()) + " group(s)";
-  e.before_json = group_modes_text(before);
+  e.before_json = mapping::group_modes_to_json(before);
   e.after_json = text;
   e.reverts = reverts;
   std::string key = "group_modes";
@@ -91,7 +92,7 @@ net::awaitable<response> settings_resource::put(request_context& ctx) {
   std::optional<std::vector<config::group_mode>> modes;
   if (auto g = body->find("group_modes"); g != body->end()) {
     std::string error;
-    modes = parse_group_modes(json::serialize(g->value()), error);
+    modes = mapping::parse_group_modes_json(json::serialize(g->value()), error);
     if (!modes) co_return problem(http::status::bad_request, "invalid-setting", error);
   }
   std::optional<bool> see_all;
