@@ -238,7 +238,8 @@ try {
   await page.locator('tr[data-agent="agent01"]').waitFor({ state: 'detached' });
   const modeCell = page.locator('td[data-mode-of="agent02"]');
   await page.locator('td[data-mode-of="agent02"][data-mode]').waitFor();
-  check(await modeCell.getAttribute('data-mode') === before, 'the page shows the mode the agent API uses');
+  const shown = await modeCell.getAttribute('data-mode');
+  check(shown === before, 'the page shows the mode the agent API uses: page ' + shown + ', API ' + before);
   await modeCell.locator('select').selectOption('edit');
   await page.locator('td[data-mode-of="agent02"][data-mode="edit"]').waitFor();
   await eventually(async () => (await modeOf('agent02')) === 'edit', 'agent02 is now edit');

@@ -4,12 +4,15 @@
 
 #include <signal.h>
 
+#include <doctest/doctest.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -113,11 +116,33 @@ inline int slapd_pid(const slapd& server) {
   return pid;
 }
 
-// SIGSTOPs slapd for its lifetime: connections stay open, nothing is answered.
+// Whether every thread of `pid` is in the stopped state. kill(SIGSTOP) returns before the
+// stop is complete: until one thread has dequeued the signal, the others (slapd's listener
+// and workers) keep answering, which on a loaded machine lasts milliseconds.
+inline bool all_threads_stopped(int pid) {
+  std::error_code ec;
+  std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  if (ec) return false;
+  for (const auto& task : tasks) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) return false;
+    char state = line[close + 2];
+    if (state != 'T' && state != 't') return false;
+  }
+  return true;
+}
+
+// SIGSTOPs slapd for its lifetime: connections stay open, nothing is answered. Returns once
+// every slapd thread has stopped.
 class frozen {
  public:
   explicit frozen(const slapd& server) : pid_(slapd_pid(server)) {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+    REQUIRE(pid_ > 0);
+    ::kill(pid_, SIGSTOP);
+    REQUIRE(wait_until([this] { return all_threads_stopped(pid_); }));
   }
   ~frozen() { thaw(); }
   void thaw() {
