@@ -57,6 +57,9 @@ struct ldap_config {
   int connect_timeout_ms = 3'000;
   int page_size = 500;  // RFC 2696 page size for large searches
   int reconnect_max_backoff_ms = 5'000;
+  // A connection (pool or sync watch) the server has said nothing on for this long sends a
+  // probe; unanswered within timeout_ms, the connection is replaced. Also the TCP keepalive.
+  int probe_interval_seconds = 10;
 };
 
 struct agents_config {

@@ -70,7 +70,7 @@ void parse_ldap(const parser& p, const value& v, ldap_config& c) {
   section s(p, v,
             {"uris", "bind_dn", "bind_password", "bind_password_file", "start_tls", "ca_file",
              "pool_size", "bind_pool_size", "timeout_ms", "connect_timeout_ms", "page_size",
-             "reconnect_max_backoff_ms"});
+             "reconnect_max_backoff_ms", "probe_interval_seconds"});
   parse_uris(p, s.require("uris"), c);
   parse_credentials(p, s, c);
   if (auto t = s.get_set("start_tls")) c.start_tls = p.boolean(*t);
@@ -87,6 +87,7 @@ void parse_ldap(const parser& p, const value& v, ldap_config& c) {
   set_int(p, s, "connect_timeout_ms", c.connect_timeout_ms, 1, k_max_timeout_ms);
   set_int(p, s, "page_size", c.page_size, 1, 10'000);
   set_int(p, s, "reconnect_max_backoff_ms", c.reconnect_max_backoff_ms, 1, k_max_timeout_ms);
+  set_int(p, s, "probe_interval_seconds", c.probe_interval_seconds, 1, 3'600);
 }
 
 }  // namespace scopegate::config::detail

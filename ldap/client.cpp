@@ -203,7 +203,9 @@ net::awaitable<result<std::vector<entry>>> client::search(search_request request
   }
   load_guard guard(conn->load());
   const int page_size = self->state->cfg.page_size;
-  outcome out = co_await detail::paged_search(conn, std::move(request), page_size);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(self->state->cfg.timeout_ms);
+  outcome out = co_await detail::paged_search(conn, std::move(request), page_size, deadline);
   if (out.code != LDAP_SUCCESS) {
     ++stats.errors;
     co_return detail::to_error(out.code, out.message);

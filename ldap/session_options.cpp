@@ -1,5 +1,11 @@
 #include "ldap/session_options.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
 #include "ldap/detail/handles.hpp"
 
 namespace scopegate::ldap::detail {
@@ -31,6 +37,20 @@ int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::s
     if (int rc = set(LDAP_OPT_X_TLS_NEWCTX, &is_server, "TLS context")) return rc;
   }
   return LDAP_SUCCESS;
+}
+
+void set_tcp_keepalive(int fd, const config::ldap_config& cfg) {
+  // Best effort: a socket that refuses an option (not TCP, say) still works without it.
+  int on = 1;
+  int idle = std::max(1, cfg.probe_interval_seconds);
+  int interval = std::max(1, idle / 3);
+  int count = 3;
+  unsigned user_timeout_ms = static_cast<unsigned>(idle + interval * count) * 1000u;
+  (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 }
 
 }  // namespace scopegate::ldap::detail

@@ -17,4 +17,10 @@ namespace scopegate::ldap::detail {
 int apply_session_options(LDAP* ld, const config::ldap_config& cfg, const std::string& uri,
                           std::string& what);
 
+// TCP keepalive on a connected socket: idle `probe_interval_seconds`, then three probes a
+// third of that apart; unacknowledged data gives up after the same bound (TCP_USER_TIMEOUT).
+// Catches a peer that vanished; a link that still acknowledges but forwards nothing is the
+// application probe's job (detail/connection.hpp, sync_watch).
+void set_tcp_keepalive(int fd, const config::ldap_config& cfg);
+
 }  // namespace scopegate::ldap::detail

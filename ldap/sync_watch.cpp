@@ -13,6 +13,7 @@
 #include "ldap/detail/connector.hpp"
 #include "ldap/detail/entry_reader.hpp"
 #include "ldap/detail/handles.hpp"
+#include "ldap/session_options.hpp"
 
 namespace scopegate::ldap {
 namespace {
@@ -64,23 +65,34 @@ struct sync_watch::impl {
     }
   }
 
-  // One connection: refresh, then persist until it breaks. Returns why it ended.
+  // One connection: refresh, then persist until it breaks. Returns why it ended. A persist
+  // search is silent while nothing changes, which a dropped link also is: after
+  // probe_interval_seconds of silence a probe goes out on the same connection, and an
+  // unanswered probe ends the session (the consumer hears `broken`, a full refresh follows).
   std::string session() {
+    using clock = std::chrono::steady_clock;
     std::string err;
     ldap_handle ld(detail::open_service_connection(cfg, err));
     if (!ld) return "sync connect failed: " + err;
+    if (int fd = -1; ldap_get_option(ld.get(), LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
+      detail::set_tcp_keepalive(fd, cfg);
     int msgid = -1;
     if (int rc = send_search(ld.get(), &msgid); rc != LDAP_SUCCESS)
       return std::string("sync search not sent: ") + ldap_err2string(rc);
     refreshing = true;
     if (handler.refresh_started) handler.refresh_started();
+    const auto probe_interval = std::chrono::seconds(cfg.probe_interval_seconds);
+    const auto probe_timeout = std::chrono::milliseconds(cfg.timeout_ms);
+    auto last_heard = clock::now();
+    auto probe_sent = clock::time_point{};
+    int probe_msgid = -1;
     while (!stopping) {
       bool any = false;
       // Drain what is available, then tell the consumer the batch is over.
       for (;;) {
         timeval tv{0, any ? 0 : k_poll_ms * 1000};
         LDAPMessage* raw = nullptr;
-        int type = ldap_result(ld.get(), msgid, LDAP_MSG_ONE, &tv, &raw);
+        int type = ldap_result(ld.get(), LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &raw);
         message_ptr msg(raw);
         if (type == 0) break;
         if (type < 0) {
@@ -88,13 +100,37 @@ struct sync_watch::impl {
           ldap_get_option(ld.get(), LDAP_OPT_RESULT_CODE, &code);
           return std::string("sync connection lost: ") + ldap_err2string(code);
         }
+        last_heard = clock::now();
+        int id = ldap_msgid(msg.get());
+        if (id == probe_msgid) {
+          if (type == LDAP_RES_SEARCH_RESULT) probe_msgid = -1;
+          continue;
+        }
+        if (id != msgid) continue;
         any = true;
         if (auto ended = on_message(ld.get(), type, msg.get()); !ended.empty()) return ended;
         if (stopping) return "stopped";
       }
       if (any && handler.batch_done) handler.batch_done();
+      auto now = clock::now();
+      if (probe_msgid >= 0 && now - probe_sent > probe_timeout)
+        return "sync connection silent: a probe went unanswered for " +
+               std::to_string(cfg.timeout_ms) + " ms";
+      if (probe_msgid < 0 && now - last_heard >= probe_interval) {
+        if (int rc = send_probe(ld.get(), &probe_msgid); rc != LDAP_SUCCESS)
+          return std::string("sync probe not sent: ") + ldap_err2string(rc);
+        probe_sent = now;
+      }
     }
     return "stopped";
+  }
+
+  // A base search of the root DSE for no attributes: every server answers it at once.
+  static int send_probe(LDAP* ld, int* msgid) {
+    char no_attributes[] = LDAP_NO_ATTRS;
+    char* attrs[] = {no_attributes, nullptr};
+    return ldap_search_ext(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, nullptr, nullptr,
+                           nullptr, 1, msgid);
   }
 
   int send_search(LDAP* ld, int* msgid) {

@@ -13,6 +13,7 @@
 
 #include "ldap/detail/entry_reader.hpp"
 #include "ldap/detail/paging.hpp"
+#include "ldap/session_options.hpp"
 
 namespace scopegate::ldap::detail {
 
@@ -23,7 +24,7 @@ connection::connection(const net::any_io_executor& executor, std::shared_ptr<sha
       connector_(std::move(setup)),
       bind_only_(bind_only),
       backoff_timer_(strand_),
-      search_slot_(executor, 1) {}
+      probe_timer_(strand_) {}
 
 connection::~connection() {
   close_handle();
@@ -39,12 +40,15 @@ void connection::connect_after(int delay_ms) {
 }
 
 void connection::begin(std::shared_ptr<operation> op) {
-  ++state_->outstanding;
+  if (!op->probe) ++state_->outstanding;
   if (state_->stopped || !ld_) {
     op->result = {LDAP_SERVER_DOWN, k_no_connection, {}, {}};
     return finish(op);
   }
-  op->timer.expires_after(std::chrono::milliseconds(state_->cfg.timeout_ms));
+  if (op->deadline == std::chrono::steady_clock::time_point::max())
+    op->deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(state_->cfg.timeout_ms);
+  op->timer.expires_at(op->deadline);
   op->timer.async_wait([self = shared_from_this(), op](boost::system::error_code ec) {
     if (!ec) self->on_timeout(op);
   });
@@ -58,6 +62,13 @@ void connection::begin(std::shared_ptr<operation> op) {
 
 void connection::shutdown() {
   backoff_timer_.cancel();
+  probe_timer_.cancel();
+  auto waiters = std::move(slot_waiters_);
+  slot_waiters_.clear();
+  for (auto& w : waiters) {
+    w->timer.cancel();
+    if (!w->done) grant(w, false);
+  }
   fail_all(LDAP_SERVER_DOWN, "LDAP client stopped");
 }
 
@@ -86,9 +97,17 @@ void connection::on_setup_done(ldap_handle ld) {
       socket_ = std::move(socket);
       ld_ = std::move(ld);
       backoff_ms_ = 0;
+      last_heard_ = std::chrono::steady_clock::now();
+      set_tcp_keepalive(fd, state_->cfg);
       std::uint64_t generation = ++generation_;
       up_.store(true, std::memory_order_release);
-      net::co_spawn(strand_, read_loop(shared_from_this(), generation), net::detached);
+      // A loop that dies of an exception must not leave the connection looking up.
+      auto on_exit = [weak = weak_from_this(), generation](std::exception_ptr e) {
+        auto self = weak.lock();
+        if (e && self && self->generation_ == generation) self->on_broken("LDAP reader failed");
+      };
+      net::co_spawn(strand_, read_loop(shared_from_this(), generation), on_exit);
+      net::co_spawn(strand_, probe_loop(shared_from_this(), generation), on_exit);
       return;
     }
     socket->release();  // the fd stays owned by `ld`
@@ -118,6 +137,7 @@ bool connection::drain() {
     message_ptr msg(raw);
     if (type == 0) return true;
     if (type < 0) return false;
+    last_heard_ = std::chrono::steady_clock::now();
     route(type, msg.get());
   }
   return true;
@@ -190,7 +210,7 @@ void connection::pump() {
 
 void connection::on_timeout(const std::shared_ptr<operation>& op) {
   if (op->done) return;
-  ++state_->stats.timeouts;
+  if (!op->probe) ++state_->stats.timeouts;
   bool was_sent = false;
   if (auto q = std::find(queued_.begin(), queued_.end(), op); q != queued_.end()) {
     queued_.erase(q);
@@ -200,11 +220,43 @@ void connection::on_timeout(const std::shared_ptr<operation>& op) {
   }
   op->result = {LDAP_TIMEOUT, "LDAP operation timed out", {}, {}};
   finish(op);
-  // A bind cannot be abandoned (RFC 4511 4.11): start over on a fresh connection.
-  if (bind_only_ && was_sent)
-    on_broken("LDAP bind timed out");
+  // A bind cannot be abandoned (RFC 4511 4.11): start over on a fresh connection. A server
+  // that has not said a word for a whole timeout while a request waited is what a silently
+  // dropped link looks like (a busy server still answers others): retire the connection
+  // rather than keep sending it a share of the requests.
+  const auto silent = std::chrono::steady_clock::now() - last_heard_;
+  if (was_sent && (bind_only_ || silent >= std::chrono::milliseconds(state_->cfg.timeout_ms)))
+    on_broken(op->probe ? "LDAP connection silent: probe unanswered" : "LDAP request unanswered");
   else
     pump();
+}
+
+net::awaitable<void> connection::probe_loop(std::shared_ptr<connection> self,
+                                            std::uint64_t generation) {
+  const auto interval = std::chrono::seconds(self->state_->cfg.probe_interval_seconds);
+  while (generation == self->generation_ && !self->state_->stopped) {
+    self->probe_timer_.expires_after(interval);
+    auto [ec] = co_await self->probe_timer_.async_wait(net::as_tuple(net::use_awaitable));
+    if (ec || generation != self->generation_ || self->state_->stopped) co_return;
+    // Requests in flight carry their own deadlines; only a silent idle link needs a probe.
+    if (self->in_flight_.empty() && self->queued_.empty() &&
+        std::chrono::steady_clock::now() - self->last_heard_ >= interval)
+      self->send_probe();
+  }
+}
+
+// A base search of the root DSE for no attributes: the cheapest request every server
+// answers (an error result is an answer too).
+void connection::send_probe() {
+  auto op = std::make_shared<operation>(strand_);
+  op->probe = true;
+  op->send = [](LDAP* ld, int* msgid) {
+    char no_attributes[] = LDAP_NO_ATTRS;
+    char* attrs[] = {no_attributes, nullptr};
+    return ldap_search_ext(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, nullptr, nullptr,
+                           nullptr, 1, msgid);
+  };
+  begin(std::move(op));
 }
 
 void connection::on_broken(const char* reason) {
@@ -217,6 +269,7 @@ void connection::on_broken(const char* reason) {
 void connection::fail_all(int code, const char* reason) {
   up_.store(false, std::memory_order_release);
   ++generation_;
+  probe_timer_.cancel();
   close_handle();
   auto in_flight = std::move(in_flight_);
   auto queued = std::move(queued_);
@@ -244,7 +297,7 @@ void connection::finish(const std::shared_ptr<operation>& op) {
   if (op->done) return;
   op->done = true;
   op->timer.cancel();
-  --state_->outstanding;
+  if (!op->probe) --state_->outstanding;
   if (!op->handler) return;
   auto handler = std::move(*op->handler);
   op->handler.reset();
@@ -254,6 +307,58 @@ void connection::finish(const std::shared_ptr<operation>& op) {
             [handler = std::move(handler), result = std::move(op->result)]() mutable {
               net::dispatch(net::append(std::move(handler), std::move(result)));
             });
+}
+
+void connection::wait_for_slot(std::shared_ptr<slot_waiter> w) {
+  if (!slot_taken_) {
+    slot_taken_ = true;
+    return grant(w, true);
+  }
+  w->timer.expires_at(w->deadline);
+  w->timer.async_wait([self = shared_from_this(), w](boost::system::error_code ec) {
+    if (ec || w->done) return;
+    auto& q = self->slot_waiters_;
+    q.erase(std::remove(q.begin(), q.end(), w), q.end());
+    self->grant(w, false);
+  });
+  slot_waiters_.push_back(std::move(w));
+}
+
+void connection::release_slot() {
+  while (!slot_waiters_.empty()) {
+    auto next = std::move(slot_waiters_.front());
+    slot_waiters_.pop_front();
+    if (next->done) continue;
+    next->timer.cancel();
+    return grant(next, true);  // the slot passes on without being freed
+  }
+  slot_taken_ = false;
+}
+
+void connection::grant(const std::shared_ptr<slot_waiter>& w, bool granted) {
+  w->done = true;
+  if (!w->handler) return;
+  auto handler = std::move(*w->handler);
+  w->handler.reset();
+  net::post(strand_.get_inner_executor(), [handler = std::move(handler), granted]() mutable {
+    net::dispatch(net::append(std::move(handler), granted));
+  });
+}
+
+net::awaitable<bool> acquire_search_slot(std::shared_ptr<connection> conn,
+                                         std::chrono::steady_clock::time_point deadline) {
+  return net::async_initiate<const net::use_awaitable_t<>&, void(bool)>(
+      [conn, deadline](auto handler) mutable {
+        auto w = std::make_shared<slot_waiter>(conn->strand());
+        w->deadline = deadline;
+        w->handler.emplace(std::move(handler));
+        net::post(conn->strand(), [conn, w]() mutable { conn->wait_for_slot(std::move(w)); });
+      },
+      net::use_awaitable);
+}
+
+search_slot_guard::~search_slot_guard() {
+  net::post(conn_->strand(), [conn = conn_] { conn->release_slot(); });
 }
 
 net::awaitable<outcome> run(std::shared_ptr<connection> conn, std::shared_ptr<operation> op) {

@@ -3,7 +3,9 @@
 // every readable event drains ldap_result(LDAP_RES_ANY) with a zero timeout and routes each
 // message to the waiting operation by message ID. Each operation has a deadline (abandoned
 // when it passes); a broken connection fails every waiter and reconnects with backoff on
-// the connector thread.
+// the connector thread. A deadline that passes on a sent request retires the connection
+// (a silently dropped link answers nothing, ever), and a connection that has been silent
+// for `probe_interval_seconds` sends a cheap probe under the same deadline.
 //
 //   auto conn = std::make_shared<detail::connection>(executor, state, setup, false);
 //   net::post(conn->strand(), [conn] { conn->connect_after(0); });
@@ -16,10 +18,10 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -53,12 +55,26 @@ struct operation {
   // Sends the request; returns an LDAP code and sets the message ID.
   std::function<int(LDAP*, int*)> send;
   std::size_t size_limit = 0;  // search: stop after this many entries (0: none)
+  // When the operation fails with LDAP_TIMEOUT; max(): `timeout_ms` after it is sent. A
+  // search passes one deadline to all of its pages.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  // The connection's own liveness probe: not counted as outstanding, nobody awaits it.
+  bool probe = false;
   int msgid = -1;
   bool done = false;
   outcome result;
   net::steady_timer timer;
   // optional: Boost 1.81's any_completion_handler move-assignment recurses forever.
   std::optional<net::any_completion_handler<void(outcome)>> handler;
+};
+
+// A search waiting for its connection's search slot until `deadline`. Strand only.
+struct slot_waiter {
+  explicit slot_waiter(net::any_io_executor strand) : timer(std::move(strand)) {}
+  net::steady_timer timer;
+  std::chrono::steady_clock::time_point deadline;
+  bool done = false;
+  std::optional<net::any_completion_handler<void(bool)>> handler;
 };
 
 // What every connection of one client shares.
@@ -73,7 +89,6 @@ struct shared_state {
 class connection : public std::enable_shared_from_this<connection> {
  public:
   using strand_type = net::strand<net::any_io_executor>;
-  using slot_channel = net::experimental::concurrent_channel<void(boost::system::error_code)>;
 
   // `bind_only`: used only for password checks (one request at a time, no service bind).
   connection(const net::any_io_executor& executor, std::shared_ptr<shared_state> state,
@@ -90,11 +105,6 @@ class connection : public std::enable_shared_from_this<connection> {
   // Operations callers are running on this connection (for picking the least loaded).
   [[nodiscard]] std::atomic<int>& load() { return load_; }
 
-  // One search at a time: slapd keeps a single paged-results state per connection, so a
-  // second paged search on it would invalidate the first one's cookie. Holding a token in
-  // this channel (capacity 1) is holding the connection's search slot; thread-safe.
-  [[nodiscard]] slot_channel& search_slot() { return search_slot_; }
-
   // --- everything below runs on the strand ---
 
   // Starts a connection attempt after `delay_ms` (0: now) unless the client stopped.
@@ -104,6 +114,13 @@ class connection : public std::enable_shared_from_this<connection> {
   void begin(std::shared_ptr<operation> op);
   // Fails every operation and closes the connection for good.
   void shutdown();
+
+  // One paged search at a time: slapd keeps a single paged-results state per connection, so
+  // a second paged search on it would invalidate the first one's cookie. Completes `w` with
+  // true once the slot is the caller's, or false when its timer's deadline passes first.
+  void wait_for_slot(std::shared_ptr<slot_waiter> w);
+  // Hands the slot to the next waiter (or frees it).
+  void release_slot();
 
  private:
   void launch_attempt();
@@ -115,25 +132,33 @@ class connection : public std::enable_shared_from_this<connection> {
   void send(std::shared_ptr<operation> op);
   void pump();
   void on_timeout(const std::shared_ptr<operation>& op);
+  static net::awaitable<void> probe_loop(std::shared_ptr<connection> self,
+                                         std::uint64_t generation);
+  void send_probe();
   void on_broken(const char* reason);
   void fail_all(int code, const char* reason);
   void close_handle();
   void finish(const std::shared_ptr<operation>& op);
+  void grant(const std::shared_ptr<slot_waiter>& w, bool granted);
 
   strand_type strand_;
   std::shared_ptr<shared_state> state_;
   std::weak_ptr<connector> connector_;
   const bool bind_only_;
   net::steady_timer backoff_timer_;
-  slot_channel search_slot_;
+  net::steady_timer probe_timer_;
 
   // Strand only.
   ldap_handle ld_;
   std::unique_ptr<net::posix::stream_descriptor> socket_;
   std::unordered_map<int, std::shared_ptr<operation>> in_flight_;
   std::deque<std::shared_ptr<operation>> queued_;
+  bool slot_taken_ = false;
+  std::deque<std::shared_ptr<slot_waiter>> slot_waiters_;
   std::uint64_t generation_ = 0;
   int backoff_ms_ = 0;
+  // Last time the server sent anything on this connection (or it was set up).
+  std::chrono::steady_clock::time_point last_heard_{};
 
   // Any thread.
   std::atomic<bool> up_{false};
@@ -155,5 +180,22 @@ class load_guard {
 // Starts `op` on `conn` and resumes the caller (on its own executor) with the outcome.
 [[nodiscard]] net::awaitable<outcome> run(std::shared_ptr<connection> conn,
                                           std::shared_ptr<operation> op);
+
+// Waits for `conn`'s search slot until `deadline`; true when it is the caller's (who must
+// then call conn->release_slot() on the strand, e.g. through search_slot_guard).
+[[nodiscard]] net::awaitable<bool> acquire_search_slot(
+    std::shared_ptr<connection> conn, std::chrono::steady_clock::time_point deadline);
+
+// Gives a held search slot back on every path out of a search.
+class search_slot_guard {
+ public:
+  explicit search_slot_guard(std::shared_ptr<connection> conn) : conn_(std::move(conn)) {}
+  ~search_slot_guard();
+  search_slot_guard(const search_slot_guard&) = delete;
+  search_slot_guard& operator=(const search_slot_guard&) = delete;
+
+ private:
+  std::shared_ptr<connection> conn_;
+};
 
 }  // namespace scopegate::ldap::detail

@@ -1,26 +1,12 @@
 #include "ldap/detail/paging.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <iterator>
+#include <optional>
 #include <vector>
 
 namespace scopegate::ldap::detail {
 namespace {
-
-// Gives a connection's search slot back on every path out of a search.
-class slot_guard {
- public:
-  explicit slot_guard(connection::slot_channel& slot) : slot_(slot) {}
-  ~slot_guard() {
-    slot_.try_receive([](boost::system::error_code) {});
-  }
-  slot_guard(const slot_guard&) = delete;
-  slot_guard& operator=(const slot_guard&) = delete;
-
- private:
-  connection::slot_channel& slot_;
-};
 
 // Sends one page request: the search with a paged-results control carrying `cookie`.
 int send_page(LDAP* ld, int* msgid, const search_request& req, const std::string& cookie,
@@ -47,20 +33,31 @@ int send_page(LDAP* ld, int* msgid, const search_request& req, const std::string
 }  // namespace
 
 net::awaitable<outcome> paged_search(std::shared_ptr<connection> conn, search_request request,
-                                     int page_size) {
-  const boost::system::error_code token;
-  auto acquired = co_await conn->search_slot().async_send(token, net::as_tuple(net::use_awaitable));
-  (void)acquired;  // the channel is never closed, so the send always succeeds
-  slot_guard slot(conn->search_slot());
+                                     int page_size,
+                                     std::chrono::steady_clock::time_point deadline) {
   auto req = std::make_shared<const search_request>(std::move(request));
   const std::size_t limit = req->size_limit > 0 ? static_cast<std::size_t>(req->size_limit) : 0;
+  // A lookup of one entry (or two, to tell a duplicate) needs no paging, so it needs no
+  // slot: any number of them share the connection with a paged search in progress.
+  const bool lookup = limit > 0 && limit <= 2;
+  std::optional<search_slot_guard> slot;
+  if (!lookup) {
+    bool granted = co_await acquire_search_slot(conn, deadline);
+    if (!granted) {
+      if (!conn->up()) co_return outcome{LDAP_SERVER_DOWN, k_no_connection, {}, {}};
+      co_return outcome{LDAP_TIMEOUT, "no LDAP connection free within the timeout", {}, {}};
+    }
+    slot.emplace(conn);
+  }
+  const int size = lookup ? 0 : page_size;
   outcome all;
   std::string cookie;
   do {
     auto op = std::make_shared<operation>(conn->strand());
+    op->deadline = deadline;  // one deadline for the whole search, not one per page
     if (limit > 0) op->size_limit = limit - all.entries.size();
-    op->send = [req, cookie, page_size](LDAP* ld, int* msgid) {
-      return send_page(ld, msgid, *req, cookie, page_size);
+    op->send = [req, cookie, size](LDAP* ld, int* msgid) {
+      return send_page(ld, msgid, *req, cookie, size);
     };
     outcome out = co_await run(conn, op);
     if (out.code != LDAP_SUCCESS) co_return out;

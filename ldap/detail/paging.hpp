@@ -10,6 +10,7 @@
 #include <ldap.h>
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -19,9 +20,12 @@
 namespace scopegate::ldap::detail {
 
 // Runs `request` on `conn`: pages of `page_size` entries (0: one unpaged request). The
-// outcome holds every entry (at most request.size_limit when it is set) or the first error.
+// outcome holds every entry (at most request.size_limit when it is set) or the first error;
+// LDAP_TIMEOUT once `deadline` passes, whether waiting for the search slot or for a page.
+// Lookups (size_limit 1 or 2) go unpaged and do not wait for the slot.
 [[nodiscard]] net::awaitable<outcome> paged_search(std::shared_ptr<connection> conn,
-                                                   search_request request, int page_size);
+                                                   search_request request, int page_size,
+                                                   std::chrono::steady_clock::time_point deadline);
 
 // The paged-results cookie in a search result's controls; empty when the server sent none
 // (the last page, or a search without paging).
