@@ -15,6 +15,10 @@ response problem(http::status status, std::string_view type_suffix, std::string_
   response res{status, 11};
   res.set(http::field::content_type, "application/problem+json");
   res.set(http::field::cache_control, "no-store");
+  // Every 503 is transient (a directory or store that cannot answer now, or overload):
+  // tell clients and load balancers when to try again instead of leaving them to guess.
+  if (status == http::status::service_unavailable)
+    res.set(http::field::retry_after, std::to_string(k_retry_after_seconds));
   res.body() = boost::json::serialize(body);
   return res;
 }
@@ -32,6 +36,10 @@ response json_response(const boost::json::value& body, http::status status) {
   response res{status, 11};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
+  // Every 503 is transient (a directory or store that cannot answer now, or overload):
+  // tell clients and load balancers when to try again instead of leaving them to guess.
+  if (status == http::status::service_unavailable)
+    res.set(http::field::retry_after, std::to_string(k_retry_after_seconds));
   res.body() = boost::json::serialize(body);
   return res;
 }

@@ -14,8 +14,12 @@
 
 namespace scopegate::gateway {
 
+// Seconds a 503 asks the client to wait (Retry-After) before trying again.
+inline constexpr int k_retry_after_seconds = 2;
+
 // `type_suffix` becomes "https://scopegate.dev/problems/<suffix>". Members of `extra` are
-// added beside the standard ones (they never replace type, title or status).
+// added beside the standard ones (they never replace type, title or status). A 503 carries
+// Retry-After.
 [[nodiscard]] response problem(http::status status, std::string_view type_suffix,
                                std::string_view detail, boost::json::object extra = {});
 

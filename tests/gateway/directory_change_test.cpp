@@ -65,6 +65,7 @@ TEST_CASE("slapd down: 503 and /readyz 503, never data; back up: recovery withou
   auto r = http_get(gw.url("/api/v1/customers"), pw("a1"));
   CHECK(r.status == 503);
   CHECK(r.header("content-type") == "application/problem+json");
+  CHECK(r.header("retry-after") == "2");  // clients and balancers know when to come back
   CHECK(r.body.find("alice") == std::string::npos);
   CHECK(http_get(gw.url("/api/v1/customers/alice"), pw("a1")).status == 503);
   CHECK(http_get(gw.url("/healthz")).status == 200);
