@@ -119,9 +119,28 @@ struct client::impl {
     return best;
   }
 
+  // A connection to the current write provider; when none is up, the least loaded
+  // connection's server becomes the write provider.
+  std::shared_ptr<connection> pick_writer() {
+    int provider = state->write_provider.load();
+    std::shared_ptr<connection> best;
+    int best_load = INT_MAX;
+    for (const auto& c : search_pool) {
+      int load = c->load().load(std::memory_order_relaxed);
+      if (c->up() && c->server() == provider && load < best_load) {
+        best = c;
+        best_load = load;
+      }
+    }
+    if (best) return best;
+    best = pick(search_pool);
+    if (best) state->write_provider.compare_exchange_strong(provider, best->server());
+    return best;
+  }
+
   net::awaitable<result<void>> write(std::function<int(LDAP*, int*)> send) {
     ++state->stats.modifies;
-    auto conn = pick(search_pool);
+    auto conn = pick_writer();
     if (!conn) {
       ++state->stats.errors;
       co_return no_connection();
@@ -132,7 +151,13 @@ struct client::impl {
     outcome out = co_await detail::run(conn, op);
     if (out.code != LDAP_SUCCESS) {
       ++state->stats.errors;
-      co_return detail::to_error(out.code, out.message);
+      auto failed = detail::to_error(out.code, out.message);
+      // The provider failed: the next write chooses again (sticky until it fails).
+      if (failed.unavailable()) {
+        int provider = conn->server();
+        state->write_provider.compare_exchange_strong(provider, -1);
+      }
+      co_return failed;
     }
     co_return result<void>{};
   }

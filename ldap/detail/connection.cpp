@@ -72,6 +72,16 @@ void connection::shutdown() {
   fail_all(LDAP_SERVER_DOWN, "LDAP client stopped");
 }
 
+// Which configured URI `ld` was opened with (each attempt initializes with one URI).
+int connection::server_index(LDAP* ld, const config::ldap_config& cfg) {
+  char* raw = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_URI, &raw) != LDAP_OPT_SUCCESS || !raw) return -1;
+  ldap_string uri(raw);
+  for (std::size_t i = 0; i < cfg.uris.size(); ++i)
+    if (cfg.uris[i] == uri.get()) return static_cast<int>(i);
+  return -1;
+}
+
 void connection::launch_attempt() {
   if (state_->stopped) return;
   auto setup = connector_.lock();
@@ -99,6 +109,7 @@ void connection::on_setup_done(ldap_handle ld) {
       backoff_ms_ = 0;
       last_heard_ = std::chrono::steady_clock::now();
       set_tcp_keepalive(fd, state_->cfg);
+      server_.store(server_index(ld_.get(), state_->cfg), std::memory_order_release);
       std::uint64_t generation = ++generation_;
       up_.store(true, std::memory_order_release);
       // A loop that dies of an exception must not leave the connection looking up.
@@ -268,6 +279,7 @@ void connection::on_broken(const char* reason) {
 
 void connection::fail_all(int code, const char* reason) {
   up_.store(false, std::memory_order_release);
+  server_.store(-1, std::memory_order_release);
   ++generation_;
   probe_timer_.cancel();
   close_handle();

@@ -84,6 +84,9 @@ struct shared_state {
   client_stats stats;
   std::atomic<bool> stopped{false};
   std::atomic<std::size_t> outstanding{0};
+  // Index into cfg.uris of the server every write goes to (-1: none chosen yet). DESIGN §7:
+  // one write provider at a time, kept until a write to it fails for want of a connection.
+  std::atomic<int> write_provider{-1};
 };
 
 class connection : public std::enable_shared_from_this<connection> {
@@ -104,6 +107,8 @@ class connection : public std::enable_shared_from_this<connection> {
   void mark_down() { up_.store(false, std::memory_order_release); }
   // Operations callers are running on this connection (for picking the least loaded).
   [[nodiscard]] std::atomic<int>& load() { return load_; }
+  // Index into cfg.uris of the server this connection is connected to (-1: none).
+  [[nodiscard]] int server() const { return server_.load(std::memory_order_acquire); }
 
   // --- everything below runs on the strand ---
 
@@ -124,6 +129,7 @@ class connection : public std::enable_shared_from_this<connection> {
 
  private:
   void launch_attempt();
+  static int server_index(LDAP* ld, const config::ldap_config& cfg);
   void on_setup_done(ldap_handle ld);
   static net::awaitable<void> read_loop(std::shared_ptr<connection> self, std::uint64_t generation);
   bool drain();
@@ -163,6 +169,7 @@ class connection : public std::enable_shared_from_this<connection> {
   // Any thread.
   std::atomic<bool> up_{false};
   std::atomic<int> load_{0};
+  std::atomic<int> server_{-1};
 };
 
 // Holds a connection's load counter up for the duration of a caller's operation.

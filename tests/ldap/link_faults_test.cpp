@@ -167,3 +167,38 @@ TEST_CASE("one deadline covers every page of a search") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().timed_out());
 }
+
+TEST_CASE("writes go to one provider at a time while the pool spans two servers") {
+  // Two ways to the same slapd stand for two providers of a replicated directory.
+  fault_proxy first("127.0.0.1", server().port());
+  fault_proxy second("127.0.0.1", server().port());
+  io_harness h;
+  auto cfg = through(first);
+  cfg.uris = {first.uri(), second.uri()};
+  cfg.pool_size = 2;
+  cfg.bind_pool_size = 0;            // only the two search connections
+  cfg.probe_interval_seconds = 600;  // no probe traffic in the byte counts
+  ready_client x(h, cfg);
+  REQUIRE(wait_until([&] { return first.accepted() >= 2; }));
+  // One search connection moves to the second server: the pool spans both.
+  first.refuse();
+  first.drop_last();
+  REQUIRE(wait_until([&] { return second.accepted() >= 1 && x.c.ready(); }));
+  first.pass();
+  auto wrote = [&](int i) {
+    return x.c.modify(
+        "uid=c" + std::to_string(i) + "," + k_customers,
+        {change(modification::kind::replace, "description", {"w" + std::to_string(i)})});
+  };
+  const long first_before = first.bytes_up();
+  const long second_before = second.bytes_up();
+  std::vector<std::future<result<void>>> writes;
+  for (int i = 0; i < 20; ++i)
+    writes.push_back(h.spawn(wrote(i)));
+  for (auto& w : writes)
+    REQUIRE(w.get().has_value());
+  const bool all_first = second.bytes_up() == second_before && first.bytes_up() > first_before;
+  const bool all_second = first.bytes_up() == first_before && second.bytes_up() > second_before;
+  INFO("first ", first.bytes_up() - first_before, " second ", second.bytes_up() - second_before);
+  CHECK((all_first || all_second));
+}

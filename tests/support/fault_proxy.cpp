@@ -66,6 +66,11 @@ int fault_proxy::accepted() {
   return std::stoi(answer.substr(3));
 }
 
+long fault_proxy::bytes_up() {
+  std::string answer = command("count");
+  return std::stol(answer.substr(answer.rfind(' ') + 1));
+}
+
 // One short-lived control connection per command; blocking I/O is fine in a test.
 std::string fault_proxy::command(const std::string& line) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -29,7 +29,9 @@ class fault_proxy {
   void cut_after(int bytes) { command("cut " + std::to_string(bytes)); }
   void delay(int milliseconds) { command("delay " + std::to_string(milliseconds)); }
   void drop_connections() { command("drop"); }  // closes every open connection now
+  void drop_last() { command("drop_last"); }    // closes the connection accepted last
   [[nodiscard]] int accepted();                 // connections accepted so far
+  [[nodiscard]] long bytes_up();                // bytes forwarded to the target so far
 
  private:
   std::string command(const std::string& line);

@@ -14,7 +14,8 @@ command per line and answers "ok":
     cut N       close each connection once N bytes came back from the target
     delay MS    hold every chunk from the target MS milliseconds
     drop        close every open connection now (a server restart seen from the client)
-    count       answer "ok <connections accepted so far>"
+    drop_last   close the connection accepted last
+    count       answer "ok <connections accepted so far> <bytes forwarded to the target>"
 """
 
 import asyncio
@@ -28,7 +29,9 @@ class Faults:
         self.cut_after = 0
         self.delay_ms = 0
         self.accepted = 0
+        self.bytes_up = 0
         self.open = set()
+        self.clients = []  # (client writer, target writer) in the order accepted
         self.resumed = asyncio.Event()
         self.resumed.set()
 
@@ -46,8 +49,15 @@ class Faults:
             for writer in list(self.open):
                 writer.transport.abort()
             self.open.clear()
+        elif command == "drop_last":
+            while self.clients:
+                pair = self.clients.pop()
+                if pair[0] in self.open:
+                    for writer in pair:
+                        writer.transport.abort()
+                    break
         elif command == "count":
-            return "ok %d" % self.accepted
+            return "ok %d %d" % (self.accepted, self.bytes_up)
         else:
             return "error unknown command"
         if self.mode == "blackhole":
@@ -67,6 +77,8 @@ async def pump(reader, writer, from_target, state):
             if not data:
                 break
             await faults.resumed.wait()  # blackhole: hold the bytes, keep the socket
+            if not from_target:
+                faults.bytes_up += len(data)
             if from_target and faults.delay_ms:
                 await asyncio.sleep(faults.delay_ms / 1000)
             writer.write(data)
@@ -102,6 +114,7 @@ async def serve_client(client_reader, client_writer, host, port):
         client_writer.transport.abort()
         return
     faults.open.add(target_writer)
+    faults.clients.append((client_writer, target_writer))
     state = {"returned": 0}
     await asyncio.gather(pump(client_reader, target_writer, False, state),
                          pump(target_reader, client_writer, True, state))
