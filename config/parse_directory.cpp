@@ -73,7 +73,9 @@ void parse_customers(const parser& p, const value& v, customers_config& c) {
       p.fail(*a, "at least one attribute is needed for customer searches");
   }
   parse_fields(p, s, c);
-  set_int(p, s, "max_results", c.max_results, 1, k_max_int);
+  // Searches ask the directory for one more than this (to tell "too many"): stay far from
+  // INT_MAX, where that would wrap around to "no limit".
+  set_int(p, s, "max_results", c.max_results, 1, 10'000'000);
   if (auto i = s.get("index"))
     c.index =
         p.one_of(*i, {"memory", "ldap"}) == "ldap" ? customer_index::ldap : customer_index::memory;

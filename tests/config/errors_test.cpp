@@ -12,7 +12,8 @@ TEST_CASE("error message format: origin, line, key path, problem") {
   CHECK(e.key_path() == "customers.max_results");
   CHECK(e.line() == 10);
   CHECK(std::string(e.what()) ==
-        "scopegate.yaml:10: customers.max_results: expected a positive integer, got \"lots\"");
+        "scopegate.yaml:10: customers.max_results: expected an integer between 1 and 10000000, got "
+        "\"lots\"");
 
   auto e2 = error_of("ldap:\n  uris: ldap://x\n  pool_size: lots\n" + kRest);
   CHECK(std::string(e2.what()) ==
@@ -205,4 +206,25 @@ TEST_CASE("empty file or non-mapping root") {
   auto bad = error_of("ldap: [unclosed\n");
   CHECK(bad.message().find("invalid YAML") != std::string::npos);
   CHECK(bad.line() > 0);
+}
+
+TEST_CASE("limits that could wrap or fail only at start are refused when the file is read") {
+  SUBCASE("max_results near INT_MAX would wrap into no limit") {
+    auto e = error_of(kMinimal + "  max_results: 2147483647\n");
+    CHECK(e.key_path() == "customers.max_results");
+  }
+  SUBCASE("header_limit_bytes beyond what the parser can count") {
+    auto e = error_of("listen:\n  header_limit_bytes: 4294967297\n" + kMinimal);
+    CHECK(e.key_path() == "listen.header_limit_bytes");
+  }
+  SUBCASE("a host name cannot be bound") {
+    auto e = error_of("listen:\n  address: gateway.example.com\n" + kMinimal);
+    CHECK(e.key_path() == "listen.address");
+    CHECK(e.message().find("IP address") != std::string::npos);
+  }
+  SUBCASE("IPv4 and IPv6 literals are fine") {
+    CHECK(parse_config("listen:\n  address: \"::\"\n" + kMinimal, "x").listen.address == "::");
+    CHECK(parse_config("listen:\n  address: 10.1.2.3\n" + kMinimal, "x").listen.address ==
+          "10.1.2.3");
+  }
 }
