@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,6 +17,7 @@
 #include "gateway/http/server.hpp"
 #include "gateway/ops/ops_resource.hpp"
 #include "gateway/routes.hpp"
+#include "gateway/spawn_logged.hpp"
 #include "mapping/change_history.hpp"
 #include "mapping/change_record.hpp"
 #include "mapping/customer_store.hpp"
@@ -69,7 +69,7 @@ std::map<std::string, std::string> stored_settings(mapping::settings_store& stor
         else
           spdlog::error("stored settings could not be read: {}", all.error().message);
       },
-      net::detached);
+      log_failure("reading the stored settings"));
   io.run();
   return out;
 }
@@ -161,7 +161,7 @@ struct service::parts {
     purge_timer.expires_after(std::chrono::seconds(cfg.reveal.purge_interval_seconds));
     purge_timer.async_wait([this](const boost::system::error_code& ec) {
       if (ec || shutting_down) return;
-      net::co_spawn(io, purge(), net::detached);
+      net::co_spawn(io, purge(), log_failure("deleting expired reveals"));
       schedule_purge();
     });
   }

@@ -103,6 +103,22 @@ net::awaitable<result<scope_ptr>> scope_resolver::resolve(const agent& who) {
     co_return *theirs->outcome;
   }
 
+  // If the lookup throws, followers must not wait forever: they hear an error, and the
+  // next request starts a new flight.
+  struct landing {
+    scope_resolver& self;
+    const std::string& dn;
+    flight& mine;
+    ~landing() {
+      if (mine.outcome) return;
+      {
+        std::lock_guard lock(self.mutex_);
+        self.flights_.erase(dn);
+      }
+      mine.outcome = ldap::error{ldap::errc::unavailable, "scope lookup failed"};
+      mine.done.close();
+    }
+  } guard{*this, who.dn, *mine};
   auto outcome = co_await resolve_uncached(who);
   {
     std::lock_guard lock(mutex_);
