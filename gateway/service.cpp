@@ -110,7 +110,7 @@ struct service::parts {
         ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
         mailer(make_mailer(cfg, ledger)),
         gate(cfg, auth, scopes, access_defaults, contacts),
-        ops(ldap, scopes, &customers, index.get(), metrics),
+        ops(ldap, scopes, &customers, index.get(), metrics, cfg.ops.metrics_networks),
         me(cfg, masker, ledger),
         reads(cfg, customers, masker),
         writes(cfg, store, customers.pushdown(), customers, &customers, masker),
