@@ -45,7 +45,7 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
   try {
     section top(p, {root, "", line_of(root, 0)},
                 {"listen", "ldap", "agents", "partners", "customers", "scope", "auth", "access",
-                 "masking", "reveal", "smtp", "log", "admin"});
+                 "masking", "reveal", "smtp", "log", "admin", "ops"});
     parse_listen(p, top.sub("listen"), c.listen);
     parse_ldap(p, top.sub("ldap"), c.ldap);
     parse_agents(p, top.sub("agents"), c.agents);
@@ -59,6 +59,7 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
     parse_smtp(p, top.sub("smtp"), c.smtp);
     parse_log(p, top.sub("log"), c.log);
     parse_admin(p, top.sub("admin"), c.admin);
+    parse_ops(p, top.sub("ops"), c.ops);
     if (!c.reveal.notify_email.empty()) {
       if (c.smtp.url.empty())
         p.fail("smtp.url", top.key_line("smtp"),
@@ -99,6 +100,7 @@ std::string describe(const config& c) {
   o << "listen: " << c.listen.address << ":" << c.listen.port << ", threads "
     << (c.listen.threads == 0 ? std::string("one per core") : std::to_string(c.listen.threads))
     << ", trusted proxies: " << list_or_none(c.listen.trusted_proxies) << "\n";
+  o << "ops: /metrics readable from " << list_or_none(c.ops.metrics_networks) << "\n";
   o << "ldap: " << join(c.ldap.uris, ", ") << (c.ldap.start_tls ? " (StartTLS)" : "") << "; bind "
     << (c.ldap.bind_dn.empty() ? std::string("anonymous")
                                : "as " + c.ldap.bind_dn + " with password ***")

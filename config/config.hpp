@@ -204,6 +204,13 @@ struct admin_config {
   std::vector<std::string> partner_object_classes = {"scopegatePartner"};  // for new partners
 };
 
+// Operations endpoints (/healthz, /readyz, /metrics).
+struct ops_config {
+  // Client networks (CIDRs) that may read /metrics; everyone else gets 403. The client is
+  // the socket's address, or X-Forwarded-For's last hop from a trusted proxy.
+  std::vector<std::string> metrics_networks = {"127.0.0.0/8", "::1/128"};
+};
+
 struct config {
   listen_config listen;
   ldap_config ldap;
@@ -218,6 +225,7 @@ struct config {
   smtp_config smtp;
   log_config log;
   admin_config admin;
+  ops_config ops;
 };
 
 [[nodiscard]] const char* to_string(access_mode mode);

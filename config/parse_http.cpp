@@ -1,4 +1,4 @@
-// Sections of the HTTP edge: listen, auth (trusted clients), admin (dashboard) and log.
+// Sections of the HTTP edge: listen, auth (trusted clients), admin (dashboard), log and ops.
 #include <arpa/inet.h>
 
 #include "config/detail/checks.hpp"
@@ -117,6 +117,15 @@ void parse_log(const parser& p, const value& v, log_config& c) {
   section s(p, v, {"level", "access_log"});
   if (auto l = s.get("level")) c.level = p.one_of(*l, {"trace", "debug", "info", "warn", "error"});
   if (auto a = s.get("access_log")) c.access_log = p.boolean(*a);
+}
+
+void parse_ops(const parser& p, const value& v, ops_config& c) {
+  section s(p, v, {"metrics_networks"});
+  if (auto n = s.get("metrics_networks")) {
+    c.metrics_networks.clear();
+    for (const auto& item : p.list(*n))
+      c.metrics_networks.push_back(p.cidr(item));
+  }
 }
 
 }  // namespace scopegate::config::detail

@@ -110,7 +110,7 @@ struct service::parts {
         ledger(cfg.reveal, clock, policy::time_zone::load(cfg.reveal.timezone)),
         mailer(make_mailer(cfg, ledger)),
         gate(cfg, auth, scopes, access_defaults, contacts),
-        ops(ldap, scopes, &customers, index.get(), metrics),
+        ops(ldap, scopes, &customers, index.get(), metrics, cfg.ops.metrics_networks),
         me(cfg, masker, ledger),
         reads(cfg, customers, masker),
         writes(cfg, store, customers.pushdown(), customers, &customers, masker),
@@ -285,9 +285,27 @@ void service::shutdown() {
 void service::handle_signals() {
   parts_->signals.add(SIGINT);
   parts_->signals.add(SIGTERM);
-  parts_->signals.async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) shutdown();
+  // SIGHUP's default action ends the process; operators send it expecting a reload.
+  parts_->signals.add(SIGHUP);
+  wait_for_signal();
+}
+
+void service::wait_for_signal() {
+  parts_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;  // cancelled by shutdown()
+    if (signal_number == SIGHUP) {
+      on_reload_signal();
+      wait_for_signal();
+      return;
+    }
+    shutdown();
   });
+}
+
+void service::on_reload_signal() {
+  spdlog::warn(
+      "SIGHUP received: reload requested; the configuration is read at start only, so "
+      "restart scopegate to apply changes");
 }
 
 std::uint16_t service::port() const {

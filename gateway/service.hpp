@@ -39,7 +39,8 @@ class service {
   void run_in_background();
   // Graceful: stop accepting, finish in-flight requests, close LDAP, end run(). Thread-safe.
   void shutdown();
-  // Installs SIGINT/SIGTERM handlers that call shutdown().
+  // Installs SIGINT/SIGTERM handlers that call shutdown(), and a SIGHUP handler that keeps
+  // the process running (see on_reload_signal).
   void handle_signals();
 
   [[nodiscard]] std::uint16_t port() const;
@@ -52,6 +53,10 @@ class service {
   [[nodiscard]] admin_sessions& admin();
 
  private:
+  void wait_for_signal();
+  // What SIGHUP does: for now it only logs that a restart is needed to apply changes.
+  void on_reload_signal();
+
   struct parts;
   std::unique_ptr<parts> parts_;
 };

@@ -16,6 +16,7 @@ void parse_listen(const parser& p, const value& v, listen_config& c);
 void parse_auth(const parser& p, const value& v, auth_config& c);
 void parse_admin(const parser& p, const value& v, admin_config& c);
 void parse_log(const parser& p, const value& v, log_config& c);
+void parse_ops(const parser& p, const value& v, ops_config& c);
 
 // parse_ldap.cpp: the connection to the directory
 void parse_ldap(const parser& p, const value& v, ldap_config& c);

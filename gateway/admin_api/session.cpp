@@ -5,6 +5,7 @@
 
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/auth/authenticator.hpp"
+#include "gateway/auth/same_origin.hpp"
 #include "gateway/http/json_body.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
@@ -18,6 +19,10 @@ session_resource::session_resource(const config::config& cfg, mapping::directory
     : cfg_(cfg), directory_(directory), store_(store), sessions_(sessions) {}
 
 net::awaitable<response> session_resource::login(request_context& ctx) {
+  // The login has no CSRF token yet; a foreign page may still not log the browser in.
+  if (foreign_origin(ctx.req))
+    co_return ctx.deny(problem(http::status::forbidden, "cross-origin-request",
+                               "log in from the dashboard's own origin"));
   std::string raw_login, password;
   auto type = ctx.req[http::field::content_type];
   if (type.starts_with("application/json")) {

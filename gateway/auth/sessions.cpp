@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "gateway/auth/authenticator.hpp"
+#include "gateway/auth/same_origin.hpp"
 #include "gateway/http/base64.hpp"
 #include "gateway/http/problem.hpp"
 
@@ -184,6 +185,10 @@ std::variant<admin_principal, response> require_admin(admin_sessions& sessions,
     if (presented.empty() || !secrets_equal(presented, who->csrf_token))
       return problem(http::status::forbidden, "csrf-token-invalid",
                      "this change needs the X-CSRF-Token header of your session");
+    if (!same_origin_write(req))
+      return problem(http::status::forbidden, "cross-origin-request",
+                     "this change must come from the dashboard's own origin (a matching "
+                     "Origin header, or Sec-Fetch-Site: same-origin)");
   }
   return std::move(*who);
 }

@@ -90,8 +90,9 @@ class admin_sessions {
 
 // THE authentication of every /admin/api handler: a live session cookie (agent Basic
 // credentials never count) and, for any method other than GET/HEAD, an X-CSRF-Token header
-// equal to the session's token. Returns the admin or the problem response to send
-// (401 no/expired session, 403 CSRF token missing or wrong).
+// equal to the session's token and a same-origin request (gateway/auth/same_origin.hpp).
+// Returns the admin or the problem response to send (401 no/expired session, 403 CSRF
+// token missing or wrong, 403 cross-origin).
 [[nodiscard]] std::variant<admin_principal, response> require_admin(admin_sessions& sessions,
                                                                     const request& req);
 

@@ -2,6 +2,8 @@
 
 #include <boost/asio/steady_timer.hpp>
 
+#include "gateway/http/security_headers.hpp"
+
 namespace scopegate::gateway::detail {
 
 struct deadline::state {
@@ -66,6 +68,8 @@ response server_problem(http::status status, unsigned version, std::string_view 
                R"(","status":)" + std::to_string(static_cast<unsigned>(status)) + R"(,"detail":")" +
                std::string(detail) + "\"}";
   res.keep_alive(false);
+  // The route of a request the server refuses is unknown: the strictest headers apply.
+  add_security_headers(res, surface::api);
   res.prepare_payload();
   return res;
 }

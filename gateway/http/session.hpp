@@ -9,6 +9,7 @@
 #pragma once
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,6 +25,7 @@
 #include <exception>
 #include <optional>
 
+#include "gateway/http/request_rules.hpp"
 #include "gateway/http/server.hpp"
 
 namespace scopegate::gateway::detail {
@@ -76,7 +78,8 @@ class session_control {
 };
 
 // An application/problem+json answer the server gives on its own (limits, malformed
-// requests, a failing handler); always `Connection: close`. `detail` must be constant text.
+// requests, a failing handler) with the API's security headers; always `Connection: close`.
+// `detail` must be constant text.
 [[nodiscard]] response server_problem(http::status status, unsigned version,
                                       std::string_view detail);
 
@@ -204,20 +207,65 @@ class session {
     control_.set_busy(true);  // a request has begun: a stop lets it finish
     if (!first) deadline_.arm(io_timeout());
 
+    // The raw header block is checked before parsing: the parser joins folded lines silently.
+    bool header_arrived = co_await read_header_block();
+    if (!header_arrived) {
+      deadline_.disarm();
+      co_return out;
+    }
+    const auto raw = buffer_view();
+    if (has_obs_fold(raw.substr(0, std::min(header_block_end(raw), raw.size())))) {
+      deadline_.disarm();
+      out.reject = server_problem(http::status::bad_request, 11,
+                                  "a header line continues the previous one (obs-fold)");
+      co_return out;
+    }
+
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(cfg_.header_limit_bytes));
     parser.body_limit(cfg_.body_limit_bytes);
-    auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+    auto [hec, hn] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    if (!hec) {
+      // Every rule about what a well-formed request is, beyond what the parser enforces,
+      // applies here, before any body byte is read: a request that fails one is answered
+      // from `out.reject`, never reaches a handler, and its connection closes.
+      if (auto why = framing_violation(parser.get())) {
+        deadline_.disarm();
+        out.reject = server_problem(http::status::bad_request, parser.get().version(), *why);
+        co_return out;
+      }
+    }
+    boost::system::error_code ec = hec;
+    if (!ec && !parser.is_done()) {
+      auto [bec, bn] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      ec = bec;
+    }
     deadline_.disarm();
     if (ec) {
       if (!deadline_.expired())
         out.reject = reject_unreadable(ec, parser.is_header_done() ? parser.get().version() : 11);
       co_return out;
     }
-    // Every rule about what a well-formed request is, beyond what the parser enforces, belongs
-    // here: a request that fails one is answered from `out.reject` and never reaches a handler.
     out.req.emplace(parser.release());
     co_return out;
+  }
+
+  [[nodiscard]] std::string_view buffer_view() const {
+    auto data = buffer_.data();
+    return {static_cast<const char*>(data.data()), data.size()};
+  }
+
+  // Reads until the buffer holds a whole header block, or more bytes than a header may have
+  // (the parser then answers 431). false: the connection ended or timed out first.
+  net::awaitable<bool> read_header_block() {
+    while (header_block_end(buffer_view()) == std::string_view::npos &&
+           buffer_.size() <= cfg_.header_limit_bytes) {
+      auto [ec, n] =
+          co_await stream_.async_read_some(buffer_.prepare(k_first_read_bytes), use_tuple);
+      buffer_.commit(n);
+      if (ec) co_return false;
+    }
+    co_return true;
   }
 
   // Runs the handler and writes its answer. true: the connection may serve another request.

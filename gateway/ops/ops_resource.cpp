@@ -10,8 +10,12 @@ namespace json = boost::json;
 
 ops_resource::ops_resource(const ldap::client& ldap, const mapping::scope_resolver& scopes,
                            const mapping::routing_customer_source* routing,
-                           const mapping::directory_index* index, const metrics& counters)
-    : ldap_(ldap), scopes_(scopes), routing_(routing), index_(index), metrics_(counters) {}
+                           const mapping::directory_index* index, const metrics& counters,
+                           const std::vector<std::string>& metrics_networks)
+    : ldap_(ldap), scopes_(scopes), routing_(routing), index_(index), metrics_(counters) {
+  for (const auto& n : metrics_networks)
+    if (auto c = config::cidr::parse(n)) metrics_networks_.push_back(*c);
+}
 
 net::awaitable<response> ops_resource::healthz(request_context&) {
   co_return json_response(json::object{{"status", "ok"}});
@@ -22,7 +26,14 @@ net::awaitable<response> ops_resource::readyz(request_context&) {
   co_return directory_unavailable();
 }
 
-net::awaitable<response> ops_resource::metrics_page(request_context&) {
+net::awaitable<response> ops_resource::metrics_page(request_context& ctx) {
+  // ctx.client is the socket's address, or the forwarded one from a trusted proxy only.
+  boost::system::error_code ec;
+  auto client = net::ip::make_address(ctx.client, ec);
+  if (ec || !config::any_contains(metrics_networks_, client))
+    co_return ctx.deny(problem(http::status::forbidden, "metrics-forbidden",
+                               "metrics are readable only from the networks in "
+                               "ops.metrics_networks"));
   response res{http::status::ok, 11};
   res.set(http::field::content_type, "text/plain; version=0.0.4");
   res.set(http::field::cache_control, "no-store");

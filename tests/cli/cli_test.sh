@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The scopegate command line against a real slapd: --version, --help, --check-config with
-# good and bad files, serving, and SIGTERM draining an in-flight request before exit 0.
+# good and bad files, serving, SIGHUP leaving the process running, and SIGTERM draining an
+# in-flight request before exit 0.
 #   cli_test.sh SCOPEGATE_BINARY SOURCE_DIR
 set -uo pipefail
 bin=$1
@@ -71,6 +72,16 @@ check "serves /readyz" curl -fs "http://127.0.0.1:$port/readyz" -o /dev/null
 check "an agent gets customers" bash -c "curl -fs -u agent01:agent01-pw 'http://127.0.0.1:$port/api/v1/customers?limit=2' | grep -q '\"items\"'"
 check "the access log has no password" bash -c "! grep -q 'agent01-pw' '$work/gateway.log'"
 check "the access log names agent, decision and latency" bash -c "grep -q 'agent=agent01 .*decision=allow .*us=' '$work/gateway.log'"
+
+# SIGHUP (sent by operators and log rotators) is logged and never ends the process.
+kill -HUP "$gw_pid"
+for _ in $(seq 1 50); do
+  grep -q 'SIGHUP received' "$work/gateway.log" && break
+  sleep 0.1
+done
+check "SIGHUP is logged" grep -q 'SIGHUP received' "$work/gateway.log"
+check "after SIGHUP the process still runs" kill -0 "$gw_pid"
+check "after SIGHUP /healthz still answers" curl -fs "http://127.0.0.1:$port/healthz" -o /dev/null
 
 # Drain: a request waiting on a frozen slapd still gets its answer after SIGTERM.
 kill -STOP "$slapd_pid"

@@ -210,3 +210,23 @@ TEST_CASE("editable fields must name configured fields, never the login") {
   CHECK(error_of(kMinimal + "  editable_fields: [login]\n").key_path() ==
         "customers.editable_fields[0]");
 }
+
+TEST_CASE("ops.metrics_networks: loopback by default, canonical CIDRs, bad ones refused") {
+  CHECK(parse_config(kMinimal).ops.metrics_networks ==
+        std::vector<std::string>{"127.0.0.0/8", "::1/128"});
+  CHECK(parse_config("ops:\n  metrics_networks: [10.0.0.0/8, \"2001:DB8::/32\", 192.0.2.7]\n" +
+                     kMinimal)
+            .ops.metrics_networks ==
+        std::vector<std::string>{"10.0.0.0/8", "2001:db8::/32", "192.0.2.7/32"});
+  // An empty list closes /metrics to everyone.
+  CHECK(parse_config("ops:\n  metrics_networks: []\n" + kMinimal).ops.metrics_networks.empty());
+
+  auto e = error_of("ops:\n  metrics_networks: [10.0.0.0/33]\n" + kMinimal);
+  CHECK(e.key_path() == "ops.metrics_networks[0]");
+  CHECK(e.message().find("prefix length") != std::string::npos);
+  e = error_of("ops:\n  metrics_networks: [127.0.0.0/8, localhost]\n" + kMinimal);
+  CHECK(e.key_path() == "ops.metrics_networks[1]");
+  CHECK(e.message().find("expected a CIDR") != std::string::npos);
+  e = error_of("ops:\n  metrics_network: [127.0.0.1]\n" + kMinimal);
+  CHECK(e.message().find("did you mean \"metrics_networks\"") != std::string::npos);
+}

@@ -167,7 +167,7 @@ http_reply admin_client::login(const std::string& login, const std::string& pass
   body["password"] = password;
   auto r = http({.method = "POST",
                  .url = gw.url("/admin/api/v1/session"),
-                 .headers = {"Content-Type: application/json"},
+                 .headers = {"Content-Type: application/json", "Origin: " + gw.url("")},
                  .body = json::serialize(body),
                  .user = ""});
   if (r.status == 200) {
@@ -183,6 +183,11 @@ http_reply admin_client::call(const std::string& method, const std::string& path
                               bool with_csrf) const {
   if (!cookie.empty()) headers.push_back("Cookie: " + cookie);
   if (with_csrf && !csrf.empty()) headers.push_back("X-CSRF-Token: " + csrf);
+  // As the dashboard's own pages do, unless the test sets where the request comes from.
+  bool origin_given = false;
+  for (const auto& h : headers)
+    origin_given = origin_given || h.starts_with("Origin:") || h.starts_with("Sec-Fetch-Site:");
+  if (!origin_given) headers.push_back("Origin: " + gw.url(""));
   if (!body.empty() && body.front() == '{') headers.push_back("Content-Type: application/json");
   return http({.method = method,
                .url = gw.url(path),

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "gateway/auth/authenticator.hpp"
+#include "gateway/auth/same_origin.hpp"
 #include "gateway/http/base64.hpp"
 #include "mapping/customer_query.hpp"
 
@@ -65,4 +66,53 @@ TEST_CASE("customer filter: scope pushed down, values escaped, empty scope needs
   auto fa = mapping::compile_customer_filter(c, q, all);
   REQUIRE(fa);
   CHECK(fa->str().find("scopegateCustomerId") == std::string::npos);
+}
+
+TEST_CASE("same origin: Origin must name the Host it was sent to, http or https") {
+  using gateway::origin_matches_host;
+  CHECK(origin_matches_host("http://127.0.0.1:8080", "127.0.0.1:8080"));
+  CHECK(origin_matches_host("https://Admin.Example.org", "admin.example.org"));
+  CHECK(origin_matches_host("https://admin.example.org:443", "admin.example.org"));
+  CHECK(origin_matches_host("http://admin.example.org", "admin.example.org:80"));
+  CHECK(origin_matches_host("http://[::1]:8080", "[::1]:8080"));
+  CHECK_FALSE(origin_matches_host("https://evil.example", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("null", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("https://admin.example.org", ""));
+  CHECK_FALSE(origin_matches_host("http://127.0.0.1:8081", "127.0.0.1:8080"));
+  CHECK_FALSE(origin_matches_host("https://admin.example.org:8443", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("https://admin.example.org.evil.example", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("https://admin.example.org/", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("https://user@admin.example.org", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("ftp://admin.example.org", "admin.example.org"));
+  CHECK_FALSE(origin_matches_host("admin.example.org", "admin.example.org"));
+}
+
+TEST_CASE("same origin: a write needs its own Origin, or Sec-Fetch-Site without Origin") {
+  using gateway::foreign_origin;
+  using gateway::same_origin_write;
+  auto req = [](std::initializer_list<std::pair<std::string_view, std::string_view>> fields) {
+    gateway::request r{gateway::http::verb::post, "/admin/api/v1/partners", 11};
+    r.set(gateway::http::field::host, "gw.example:8080");
+    for (const auto& [name, value] : fields)
+      r.insert(name, value);
+    return r;
+  };
+  CHECK(same_origin_write(req({{"Origin", "http://gw.example:8080"}})));
+  CHECK(same_origin_write(req({{"Sec-Fetch-Site", "same-origin"}})));
+  CHECK_FALSE(same_origin_write(req({})));
+  CHECK_FALSE(same_origin_write(req({{"Sec-Fetch-Site", "same-site"}})));
+  CHECK_FALSE(same_origin_write(req({{"Sec-Fetch-Site", "cross-site"}})));
+  CHECK_FALSE(same_origin_write(req({{"Origin", "https://evil.example"}})));
+  CHECK_FALSE(same_origin_write(req({{"Origin", "null"}})));
+  // A header saying "same-origin" does not outvote a foreign Origin.
+  CHECK_FALSE(same_origin_write(
+      req({{"Origin", "https://evil.example"}, {"Sec-Fetch-Site", "same-origin"}})));
+  CHECK_FALSE(same_origin_write(
+      req({{"Origin", "http://gw.example:8080"}, {"Origin", "https://evil.example"}})));
+
+  CHECK_FALSE(foreign_origin(req({})));
+  CHECK_FALSE(foreign_origin(req({{"Origin", "https://gw.example:8080"}})));
+  CHECK(foreign_origin(req({{"Origin", "https://evil.example"}})));
+  CHECK(foreign_origin(req({{"Origin", "null"}})));
 }
