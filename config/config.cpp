@@ -99,7 +99,10 @@ std::string describe(const config& c) {
   };
   o << "listen: " << c.listen.address << ":" << c.listen.port << ", threads "
     << (c.listen.threads == 0 ? std::string("one per core") : std::to_string(c.listen.threads))
-    << ", trusted proxies: " << list_or_none(c.listen.trusted_proxies) << "\n";
+    << ", trusted proxies: " << list_or_none(c.listen.trusted_proxies)
+    << (c.listen.tls ? ", HTTPS with certificate " + c.listen.tls->certificate_file
+                     : std::string(", plain HTTP"))
+    << "\n";
   o << "ops: /metrics readable from " << list_or_none(c.ops.metrics_networks) << "\n";
   o << "ldap: " << join(c.ldap.uris, ", ") << (c.ldap.start_tls ? " (StartTLS)" : "") << "; bind "
     << (c.ldap.bind_dn.empty() ? std::string("anonymous")

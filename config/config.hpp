@@ -34,6 +34,14 @@ class config_error : public std::runtime_error {
   std::string origin_;
 };
 
+// HTTPS on the listener: TLS 1.2 and 1.3 only, no compression, forward-secret AEAD ciphers.
+// Both files are PEM; the certificate file may hold the chain after the certificate.
+struct listen_tls_config {
+  std::string certificate_file;
+  std::string key_file;
+  bool operator==(const listen_tls_config&) const = default;
+};
+
 struct listen_config {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
@@ -43,6 +51,8 @@ struct listen_config {
   int read_timeout_ms = 10'000;              // a whole request must arrive within this
   int idle_timeout_ms = 60'000;              // keep-alive connection with no request
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  std::optional<listen_tls_config> tls;      // absent: plain HTTP
+  bool operator==(const listen_config&) const = default;
 };
 
 struct ldap_config {
@@ -60,6 +70,7 @@ struct ldap_config {
   // A connection (pool or sync watch) the server has said nothing on for this long sends a
   // probe; unanswered within timeout_ms, the connection is replaced. Also the TCP keepalive.
   int probe_interval_seconds = 10;
+  bool operator==(const ldap_config&) const = default;
 };
 
 struct agents_config {
@@ -72,6 +83,7 @@ struct agents_config {
   std::string contact_visibility_attribute = "scopegateContactVisibility";
   // the agent's own daily reveal limit (an integer) on the agent entry
   std::string daily_limit_attribute = "scopegateDailyRevealLimit";
+  bool operator==(const agents_config&) const = default;
 };
 
 struct partners_config {
@@ -81,11 +93,13 @@ struct partners_config {
   std::string customer_ids_attribute = "scopegateCustomerId";
   std::optional<std::string> member_attribute;  // partner entry lists member agent DNs
   std::string name_attribute = "cn";
+  bool operator==(const partners_config&) const = default;
 };
 
 struct customer_field {
   std::string name;       // JSON key
   std::string attribute;  // LDAP attribute
+  bool operator==(const customer_field&) const = default;
 };
 
 enum class customer_index { memory, ldap };
@@ -109,6 +123,7 @@ struct customers_config {
   // JSON field names that create/PATCH/import may set; empty = every field but login.
   std::vector<std::string> editable_fields;
   std::vector<std::string> object_classes = {"inetOrgPerson", "scopegateCustomer"};
+  bool operator==(const customers_config&) const = default;
 };
 
 enum class unassigned_policy { deny, all };
@@ -124,6 +139,7 @@ struct scope_config {
   std::vector<std::string> creator_only_groups;
   // ...unless this is on: then they get their normal partner scope.
   bool fieldworkers_see_all_customers = false;
+  bool operator==(const scope_config&) const = default;
 };
 
 // What an agent may do with the customers in its scope.
@@ -132,17 +148,20 @@ enum class access_mode { full, edit, edit_import, edit_export, view_only, hidden
 struct group_mode {
   std::string group_dn;
   access_mode mode = access_mode::view_only;
+  bool operator==(const group_mode&) const = default;
 };
 
 struct access_config {
   access_mode default_mode = access_mode::view_only;  // when neither attribute nor group says
   std::vector<group_mode> group_modes;                // first matching group wins
+  bool operator==(const access_config&) const = default;
 };
 
 struct trusted_client {
   std::string name;
   std::string api_key_sha256;         // lowercase hex of SHA-256(api key)
   std::vector<std::string> networks;  // CIDRs the client may call from
+  bool operator==(const trusted_client&) const = default;
 };
 
 enum class case_rule { lower, preserve };
@@ -151,6 +170,7 @@ struct auth_config {
   std::vector<trusted_client> trusted_clients;
   int bind_cache_seconds = 60;  // successful agent binds remembered this long; 0 = never
   case_rule login_case = case_rule::lower;  // how agent logins are canonicalized
+  bool operator==(const auth_config&) const = default;
 };
 
 enum class mask_style { redact, partial };
@@ -162,6 +182,7 @@ struct masking_config {
   std::vector<std::string> fields;
   mask_style style = mask_style::redact;
   std::vector<std::string> visible_to_groups;  // group DNs whose members see unmasked values
+  bool operator==(const masking_config&) const = default;
 };
 
 // "Show details" reveals: daily limit per agent, alert mail, activity log.
@@ -173,6 +194,7 @@ struct reveal_config {
   int retention_days = 365;           // reveal rows older than this are deleted
   int purge_interval_seconds = 3600;  // how often expired rows are deleted
   std::string dashboard_url;          // base URL of the gateway's dashboard, for mail links
+  bool operator==(const reveal_config&) const = default;
 };
 
 struct smtp_config {
@@ -184,11 +206,13 @@ struct smtp_config {
   int timeout_ms = 10'000;  // per attempt (connect + dialogue)
   int attempts = 3;
   int retry_backoff_ms = 2'000;  // doubled after every failed attempt
+  bool operator==(const smtp_config&) const = default;
 };
 
 struct log_config {
   std::string level = "info";  // trace, debug, info, warn, error
   bool access_log = true;
+  bool operator==(const log_config&) const = default;
 };
 
 // The mapping dashboard (/admin/): who may log in, how long sessions live, where the change
@@ -202,6 +226,7 @@ struct admin_config {
   int login_attempts_per_minute = 5;        // failed logins allowed per login and per address
   bool secure_cookie = false;  // mark the session cookie Secure (TLS in front of the gateway)
   std::vector<std::string> partner_object_classes = {"scopegatePartner"};  // for new partners
+  bool operator==(const admin_config&) const = default;
 };
 
 // Operations endpoints (/healthz, /readyz, /metrics).
@@ -209,6 +234,7 @@ struct ops_config {
   // Client networks (CIDRs) that may read /metrics; everyone else gets 403. The client is
   // the socket's address, or X-Forwarded-For's last hop from a trusted proxy.
   std::vector<std::string> metrics_networks = {"127.0.0.0/8", "::1/128"};
+  bool operator==(const ops_config&) const = default;
 };
 
 struct config {
@@ -226,6 +252,7 @@ struct config {
   log_config log;
   admin_config admin;
   ops_config ops;
+  bool operator==(const config&) const = default;
 };
 
 [[nodiscard]] const char* to_string(access_mode mode);

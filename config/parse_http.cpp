@@ -1,15 +1,40 @@
 // Sections of the HTTP edge: listen, auth (trusted clients), admin (dashboard), log and ops.
 #include <arpa/inet.h>
 
+#include <fstream>
+
 #include "config/detail/checks.hpp"
 #include "config/detail/sections.hpp"
 
 namespace scopegate::config::detail {
 
+namespace {
+
+// A PEM file the gateway will read: it must exist and be readable now, so that a typo is a
+// config error and not a start-up failure later. Its contents are checked when loaded.
+std::string readable_file(const parser& p, const value& v, const std::string& what) {
+  std::string path = p.non_empty(v, what);
+  if (!std::ifstream(path).good()) p.fail(v, "cannot read " + p.show(v, path) + " (" + what + ")");
+  return path;
+}
+
+listen_tls_config parse_listen_tls(const parser& p, const value& v) {
+  if (!v.node.IsMap())
+    p.fail(v, "expected a mapping with certificate_file and key_file, got " + kind_of(v.node));
+  section s(p, v, {"certificate_file", "key_file"});
+  listen_tls_config tls;
+  tls.certificate_file =
+      readable_file(p, s.require("certificate_file"), "a PEM certificate (chain) file");
+  tls.key_file = readable_file(p, s.require("key_file"), "a PEM private key file");
+  return tls;
+}
+
+}  // namespace
+
 void parse_listen(const parser& p, const value& v, listen_config& c) {
   section s(p, v,
             {"address", "port", "threads", "header_limit_bytes", "body_limit_bytes",
-             "read_timeout_ms", "idle_timeout_ms", "trusted_proxies"});
+             "read_timeout_ms", "idle_timeout_ms", "trusted_proxies", "tls"});
   if (auto a = s.get("address")) {
     c.address = p.non_empty(*a, "an IP address");
     // The listener binds an address; a host name would pass here and fail at start.
@@ -33,6 +58,7 @@ void parse_listen(const parser& p, const value& v, listen_config& c) {
     for (const auto& item : p.list(*t))
       c.trusted_proxies.push_back(p.cidr(item));
   }
+  if (auto t = s.get_set("tls")) c.tls = parse_listen_tls(p, *t);
 }
 
 namespace {

@@ -44,9 +44,9 @@ net::awaitable<response> dispatcher::handle(request& req, const connection_info&
 }
 
 std::optional<response> dispatcher::admin_api_refusal(const std::vector<std::string>& path,
-                                                      const request& req) {
+                                                      const request_context& ctx) {
   if (path.size() < 2 || path[0] != "admin" || path[1] != "api") return std::nullopt;
-  auto gate = require_admin(sessions_, req);
+  auto gate = require_admin(sessions_, ctx.req, ctx.conn);
   if (auto* no = std::get_if<response>(&gate)) return std::move(*no);
   return std::nullopt;
 }
@@ -62,7 +62,7 @@ net::awaitable<response> dispatcher::dispatch(request_context& ctx) {
   auto match = routes_.match(ctx.req.method(), target->segments);
   if (!match.found) {
     response res;
-    auto refused = admin_api_refusal(target->segments, ctx.req);
+    auto refused = admin_api_refusal(target->segments, ctx);
     if (refused) {
       // Outsiders learn nothing about which admin resources exist.
       res = ctx.deny(std::move(*refused));
@@ -92,7 +92,7 @@ net::awaitable<response> dispatcher::dispatch(request_context& ctx) {
     case auth_kind::admin: {
       // The dashboard session is the only way in; agent credentials never open it.
       ctx.via = "session";
-      auto gate = require_admin(sessions_, ctx.req);
+      auto gate = require_admin(sessions_, ctx.req, ctx.conn);
       if (auto* no = std::get_if<response>(&gate)) {
         refused = ctx.deny(std::move(*no));
       } else {

@@ -23,7 +23,7 @@ class dispatcher {
   // For a path under /admin/api: the refusal when the request has no valid dashboard
   // session (401/403); nullopt otherwise.
   [[nodiscard]] std::optional<response> admin_api_refusal(const std::vector<std::string>& path,
-                                                          const request& req);
+                                                          const request_context& ctx);
 
   route_table routes_;
   agent_gate& agents_;

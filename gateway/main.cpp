@@ -15,12 +15,13 @@ scopegate is an HTTP gateway that answers customer-directory queries with only t
 customers mapped to the calling agent's partner. See README.md and docs/configuration.md.
 )";
 
-int serve(const scopegate::config::config& cfg) {
+int serve(const scopegate::config::config& cfg, const std::string& config_path) {
   spdlog::set_level(spdlog::level::from_str(cfg.log.level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
   scopegate::gateway::service svc(cfg);
   svc.start();
   svc.handle_signals();
+  svc.reload_on_sighup(config_path);
   svc.run();
   spdlog::info("stopped");
   return 0;
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return serve(cfg);
+    return serve(cfg, args[1]);
   } catch (const std::exception& e) {
     spdlog::critical("scopegate: {}", e.what());
     return 1;

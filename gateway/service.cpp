@@ -7,12 +7,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include "gateway/admin_api/admin_json.hpp"
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/agent_api/resources.hpp"
 #include "gateway/auth/agent_gate.hpp"
+#include "gateway/config_reload.hpp"
 #include "gateway/dispatcher.hpp"
 #include "gateway/http/server.hpp"
 #include "gateway/ops/ops_resource.hpp"
@@ -135,6 +137,8 @@ struct service::parts {
             io, cfg.listen,
             [this](request& req, const connection_info& conn) { return front.handle(req, conn); }),
         signals(io),
+        reload_signals(io),
+        running(cfg),
         purge_timer(io) {
     // A runtime setting changed in the dashboard outlives restarts.
     auto stored = stored_settings(settings_db);
@@ -216,6 +220,10 @@ struct service::parts {
   dispatcher front;
   http_server server;
   net::signal_set signals;
+  net::signal_set reload_signals;  // SIGHUP
+  std::mutex reload_mutex;         // one reload at a time; guards `running`
+  config::config running;          // cfg plus what reloads took over
+  std::string reload_path;         // the file SIGHUP reads
   net::steady_timer purge_timer;
   std::vector<std::thread> pool;
   std::atomic<bool> shutting_down{false};
@@ -234,6 +242,10 @@ void service::start() {
   // libldap may write to a socket the server already closed; that must be an error code,
   // not the end of the process.
   std::signal(SIGPIPE, SIG_IGN);
+  // One line per distinct setup problem (a TLS certificate that does not verify, a server
+  // refusing StartTLS), not one per retry.
+  parts_->ldap.on_setup_failure(
+      [](const std::string& why) { spdlog::error("LDAP connection failed: {}", why); });
   parts_->ldap.start();
   if (auto* index = parts_->index.get()) {
     auto* p = parts_.get();
@@ -247,6 +259,7 @@ void service::start() {
   }
   parts_->server.start();
   parts_->schedule_purge();
+  if (auto warning = plaintext_warning(parts_->cfg); !warning.empty()) spdlog::warn("{}", warning);
   spdlog::info("scopegate {} listening on {}:{} with {} threads; LDAP {}", SCOPEGATE_VERSION,
                parts_->cfg.listen.address, port(), parts_->threads, parts_->cfg.ldap.uris.front());
 }
@@ -271,6 +284,7 @@ void service::shutdown() {
   net::post(p->io, [p] {
     boost::system::error_code ignored;
     p->signals.cancel(ignored);
+    p->reload_signals.cancel(ignored);
     p->purge_timer.cancel();
     spdlog::info("shutting down: draining {} connection(s)", p->server.open_connections());
     p->server.stop([p] {
@@ -285,27 +299,68 @@ void service::shutdown() {
 void service::handle_signals() {
   parts_->signals.add(SIGINT);
   parts_->signals.add(SIGTERM);
-  // SIGHUP's default action ends the process; operators send it expecting a reload.
-  parts_->signals.add(SIGHUP);
-  wait_for_signal();
-}
-
-void service::wait_for_signal() {
-  parts_->signals.async_wait([this](const boost::system::error_code& ec, int signal_number) {
-    if (ec) return;  // cancelled by shutdown()
-    if (signal_number == SIGHUP) {
-      on_reload_signal();
-      wait_for_signal();
-      return;
-    }
-    shutdown();
+  parts_->signals.async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) shutdown();
   });
 }
 
-void service::on_reload_signal() {
-  spdlog::warn(
-      "SIGHUP received: reload requested; the configuration is read at start only, so "
-      "restart scopegate to apply changes");
+// Configuration reload (SIGHUP). Kept apart from the rest of the wiring: it only touches
+// the listener's TLS context and the log level (see gateway/config_reload.hpp).
+service::reload_outcome service::reload(const config::config& next) {
+  auto* p = parts_.get();
+  std::lock_guard lock(p->reload_mutex);
+  auto plan = plan_reload(p->running, next);
+  reload_outcome out{
+      .applied = false, .refusal = {}, .keys = plan.applied, .restart = plan.restart};
+  // Everything that can fail comes first; after it, nothing can.
+  if (p->running.listen.tls && next.listen.tls) {
+    try {
+      p->server.reload_tls(*next.listen.tls);
+    } catch (const std::exception& e) {
+      out.refusal = e.what();
+      out.keys.clear();
+      spdlog::error("config reload refused, the previous configuration keeps serving: {}",
+                    out.refusal);
+      return out;
+    }
+  }
+  p->running = after_reload(p->running, next);
+  out.applied = true;
+  std::string keys;
+  for (const auto& k : out.keys)
+    keys += (keys.empty() ? "" : ", ") + k;
+  // Logged at the old level, before a new one may hide it.
+  spdlog::info("config reloaded: applied {}", keys.empty() ? std::string("nothing") : keys);
+  if (!out.restart.empty()) {
+    std::string restart;
+    for (const auto& k : out.restart)
+      restart += (restart.empty() ? "" : ", ") + k;
+    spdlog::warn("config reload: {} changed but need a restart; not applied", restart);
+  }
+  spdlog::set_level(spdlog::level::from_str(next.log.level));
+  return out;
+}
+
+void service::reload_on_sighup(std::string config_path) {
+  parts_->reload_path = std::move(config_path);
+  parts_->reload_signals.add(SIGHUP);
+  await_reload_signal();
+}
+
+void service::await_reload_signal() {
+  auto* p = parts_.get();
+  p->reload_signals.async_wait([this, p](const boost::system::error_code& ec, int) {
+    if (ec || p->shutting_down) return;
+    spdlog::info("SIGHUP: reloading {}", p->reload_path);
+    try {
+      auto next = config::load_config(p->reload_path);
+      (void)reload(next);
+    } catch (const config::config_error& e) {
+      spdlog::error("config reload refused, the previous configuration keeps serving: {}",
+                    e.what());
+    }
+    await_reload_signal();
+  });
 }
 
 std::uint16_t service::port() const {

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "config/config.hpp"
 
@@ -39,9 +41,23 @@ class service {
   void run_in_background();
   // Graceful: stop accepting, finish in-flight requests, close LDAP, end run(). Thread-safe.
   void shutdown();
-  // Installs SIGINT/SIGTERM handlers that call shutdown(), and a SIGHUP handler that keeps
-  // the process running (see on_reload_signal).
+  // Installs SIGINT/SIGTERM handlers that call shutdown().
   void handle_signals();
+
+  // What reload() did.
+  struct reload_outcome {
+    bool applied = false;              // false: refused, nothing changed
+    std::string refusal;               // why it was refused
+    std::vector<std::string> keys;     // taken over (gateway/config_reload.hpp)
+    std::vector<std::string> restart;  // differ, but wait for a restart
+  };
+  // Takes over what can change at run time from `next` (listen.tls certificate and key,
+  // re-read from disk; log.level) all together or not at all; open connections are kept.
+  // Logs the outcome. Thread-safe.
+  reload_outcome reload(const config::config& next);
+  // Installs a SIGHUP handler that reads `config_path` again and calls reload(); an
+  // invalid file is refused with a log line and the running configuration keeps serving.
+  void reload_on_sighup(std::string config_path);
 
   [[nodiscard]] std::uint16_t port() const;
   [[nodiscard]] const config::config& cfg() const;
@@ -53,11 +69,10 @@ class service {
   [[nodiscard]] admin_sessions& admin();
 
  private:
-  void wait_for_signal();
-  // What SIGHUP does: for now it only logs that a restart is needed to apply changes.
-  void on_reload_signal();
 
   struct parts;
+  void await_reload_signal();
+
   std::unique_ptr<parts> parts_;
 };
 

@@ -176,6 +176,10 @@ client::~client() {
   stop();
 }
 
+void client::on_setup_failure(std::function<void(const std::string&)> report) {
+  impl_->state->report = std::move(report);
+}
+
 void client::start() {
   if (impl_->state->stopped || impl_->started.exchange(true)) return;
   impl_->setup->launch();

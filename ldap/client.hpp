@@ -17,6 +17,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -83,6 +84,10 @@ class client {
   // Starts connecting every pooled connection in the background (reconnect with backoff,
   // URIs tried in order). Returns at once.
   void start();
+  // Call before start(): `report` is told why connection setup failed (one line naming the
+  // URI and the problem, e.g. a TLS certificate that did not verify; never a password), once
+  // per distinct problem until a connection comes up again. Runs on the setup thread.
+  void on_setup_failure(std::function<void(const std::string&)> report);
   // Closes every connection and fails outstanding operations. Idempotent.
   void stop();
 

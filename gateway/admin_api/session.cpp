@@ -95,7 +95,7 @@ net::awaitable<response> session_resource::login(request_context& ctx) {
   o["name"] = created.who.name;
   o["csrf_token"] = created.who.csrf_token;
   auto res = json_response(o);
-  res.set(http::field::set_cookie, sessions_.cookie(created.token));
+  res.set(http::field::set_cookie, sessions_.cookie(created.token, ctx.conn));
   co_return res;
 }
 
@@ -116,9 +116,9 @@ net::awaitable<response> session_resource::get(request_context& ctx) {
 }
 
 net::awaitable<response> session_resource::logout(request_context& ctx) {
-  sessions_.remove(cookie_value(ctx.req, k_session_cookie));
+  sessions_.remove(cookie_value(ctx.req, sessions_.cookie_name(ctx.conn)));
   auto res = empty_response(http::status::no_content);
-  res.set(http::field::set_cookie, sessions_.clearing_cookie());
+  res.set(http::field::set_cookie, sessions_.clearing_cookie(ctx.conn));
   co_return res;
 }
 

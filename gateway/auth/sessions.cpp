@@ -158,24 +158,42 @@ void admin_sessions::record_failure(const std::string& login, const std::string&
   push(failures_by_address_[address]);
 }
 
-std::string admin_sessions::cookie(std::string_view token) const {
-  std::string c = std::string(k_session_cookie) + "=" + std::string(token) +
-                  "; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=" +
-                  std::to_string(cfg_.session_max_hours * 3600);
-  if (cfg_.secure_cookie) c += "; Secure";
+bool admin_sessions::secure_cookies(const connection_info& conn) const {
+  return conn.tls || cfg_.secure_cookie;
+}
+
+std::string_view admin_sessions::cookie_name(const connection_info& conn) const {
+  return secure_cookies(conn) ? k_secure_session_cookie : k_session_cookie;
+}
+
+namespace {
+
+// `value` with the attributes every session cookie has; __Host- demands Secure, Path=/ and
+// no Domain.
+std::string session_cookie(bool secure, std::string_view value, std::string_view max_age) {
+  std::string c(secure ? k_secure_session_cookie : k_session_cookie);
+  c += "=";
+  c += value;
+  c += secure ? "; Path=/" : "; Path=/admin";
+  c += "; HttpOnly; SameSite=Strict; Max-Age=";
+  c += max_age;
+  if (secure) c += "; Secure";
   return c;
 }
 
-std::string admin_sessions::clearing_cookie() const {
-  std::string c =
-      std::string(k_session_cookie) + "=; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=0";
-  if (cfg_.secure_cookie) c += "; Secure";
-  return c;
+}  // namespace
+
+std::string admin_sessions::cookie(std::string_view token, const connection_info& conn) const {
+  return session_cookie(secure_cookies(conn), token, std::to_string(cfg_.session_max_hours * 3600));
 }
 
-std::variant<admin_principal, response> require_admin(admin_sessions& sessions,
-                                                      const request& req) {
-  auto who = sessions.find(cookie_value(req, k_session_cookie));
+std::string admin_sessions::clearing_cookie(const connection_info& conn) const {
+  return session_cookie(secure_cookies(conn), "", "0");
+}
+
+std::variant<admin_principal, response> require_admin(admin_sessions& sessions, const request& req,
+                                                      const connection_info& conn) {
+  auto who = sessions.find(cookie_value(req, sessions.cookie_name(conn)));
   if (!who)
     return problem(http::status::unauthorized, "admin-login-required",
                    "log in to the dashboard first (agent credentials do not open the admin API)");

@@ -23,7 +23,11 @@
 
 namespace scopegate::gateway {
 
-inline constexpr std::string_view k_session_cookie = "sg_session";
+// The session cookie: over HTTPS (or with admin.secure_cookie, TLS in front) it is `Secure`
+// and `__Host-`-prefixed, so a browser only accepts it from a secure origin with Path=/ and
+// no Domain; over plain HTTP it has the bare name and Path=/admin.
+inline constexpr std::string_view k_session_cookie = "scopegate_session";
+inline constexpr std::string_view k_secure_session_cookie = "__Host-scopegate_session";
 inline constexpr std::string_view k_csrf_header = "X-CSRF-Token";
 
 struct admin_principal {
@@ -57,9 +61,14 @@ class admin_sessions {
                                int& retry_after);
   void record_failure(const std::string& login, const std::string& address);
 
+  // Whether cookies on `conn` are Secure and __Host- (the connection is TLS, or
+  // admin.secure_cookie says TLS terminates in front of the gateway).
+  [[nodiscard]] bool secure_cookies(const connection_info& conn) const;
+  // The session cookie's name on `conn`; a session is only read from that name.
+  [[nodiscard]] std::string_view cookie_name(const connection_info& conn) const;
   // The Set-Cookie value for a new session / for logging out.
-  [[nodiscard]] std::string cookie(std::string_view token) const;
-  [[nodiscard]] std::string clearing_cookie() const;
+  [[nodiscard]] std::string cookie(std::string_view token, const connection_info& conn) const;
+  [[nodiscard]] std::string clearing_cookie(const connection_info& conn) const;
 
   // Moves this object's clock forward (tests of expiry).
   void advance_clock(std::chrono::seconds by);
@@ -88,12 +97,13 @@ class admin_sessions {
 // The value of cookie `name` in the request's Cookie header(s), or empty.
 [[nodiscard]] std::string cookie_value(const request& req, std::string_view name);
 
-// THE authentication of every /admin/api handler: a live session cookie (agent Basic
-// credentials never count) and, for any method other than GET/HEAD, an X-CSRF-Token header
-// equal to the session's token and a same-origin request (gateway/auth/same_origin.hpp).
-// Returns the admin or the problem response to send (401 no/expired session, 403 CSRF
-// token missing or wrong, 403 cross-origin).
+// THE authentication of every /admin/api handler: a live session cookie under the name
+// `conn` uses (agent Basic credentials never count) and, for any method other than GET/HEAD,
+// an X-CSRF-Token header equal to the session's token and a same-origin request
+// (gateway/auth/same_origin.hpp). Returns the admin or the problem response to send (401
+// no/expired session, 403 CSRF token missing or wrong, 403 cross-origin).
 [[nodiscard]] std::variant<admin_principal, response> require_admin(admin_sessions& sessions,
-                                                                    const request& req);
+                                                                    const request& req,
+                                                                    const connection_info& conn);
 
 }  // namespace scopegate::gateway

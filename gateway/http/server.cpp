@@ -4,11 +4,14 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <list>
 #include <mutex>
 
 #include "gateway/http/session.hpp"
+#include "gateway/http/tls_context.hpp"
 
 namespace scopegate::gateway {
 
@@ -28,9 +31,12 @@ struct http_server::state : std::enable_shared_from_this<http_server::state> {
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
 
-  mutable std::mutex mutex;  // guards sessions and on_drained
+  mutable std::mutex mutex;  // guards sessions, on_drained and tls
   std::list<session_entry> sessions;
   std::function<void()> on_drained;
+  // The context new TLS connections get (null: plain HTTP). Replaced whole by reload_tls;
+  // each session holds the one it started with.
+  std::shared_ptr<net::ssl::context> tls;
 
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(strand_type strand, tcp::socket socket);
@@ -74,8 +80,19 @@ net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket s
   }
   boost::system::error_code peer_ec;
   const net::ip::address peer = socket.remote_endpoint(peer_ec).address();
-  detail::session<tcp::socket> session(socket, cfg, handler, *control);
-  co_await session.run(peer);  // never throws
+  std::shared_ptr<net::ssl::context> tls_context;
+  {
+    std::lock_guard lock(mutex);
+    tls_context = tls;
+  }
+  if (tls_context) {
+    boost::beast::ssl_stream<tcp::socket> stream(std::move(socket), *tls_context);
+    detail::session<boost::beast::ssl_stream<tcp::socket>> session(stream, cfg, handler, *control);
+    co_await session.run(peer);  // never throws
+  } else {
+    detail::session<tcp::socket> session(socket, cfg, handler, *control);
+    co_await session.run(peer);  // never throws
+  }
   session_ended(me);
 }
 
@@ -86,6 +103,11 @@ http_server::http_server(net::io_context& io, const config::listen_config& cfg,
 http_server::~http_server() = default;
 
 void http_server::start() {
+  if (state_->cfg.tls) {
+    auto ctx = make_server_tls_context(*state_->cfg.tls);
+    std::lock_guard lock(state_->mutex);
+    state_->tls = std::move(ctx);
+  }
   auto& acc = state_->acceptor;
   tcp::endpoint ep(net::ip::make_address(state_->cfg.address), state_->cfg.port);
   acc.open(ep.protocol());
@@ -93,6 +115,16 @@ void http_server::start() {
   acc.bind(ep);
   acc.listen(net::socket_base::max_listen_connections);
   net::co_spawn(acc.get_executor(), state_->accept_loop(), net::detached);
+}
+
+void http_server::reload_tls(const config::listen_tls_config& tls) {
+  {
+    std::lock_guard lock(state_->mutex);
+    if (!state_->tls) throw std::runtime_error("listen.tls: this server was started without TLS");
+  }
+  auto ctx = make_server_tls_context(tls);  // outside the lock: reads files
+  std::lock_guard lock(state_->mutex);
+  state_->tls = std::move(ctx);
 }
 
 void http_server::stop(std::function<void()> on_drained) {

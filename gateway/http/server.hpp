@@ -38,6 +38,7 @@ using body_producer = std::function<net::awaitable<void>(body_writer&)>;
 
 struct connection_info {
   net::ip::address peer;  // the socket's address, never a forwarded header
+  bool tls = false;       // the connection is HTTPS (listen.tls)
   // A handler that streams its body stores the producer here; the server then sends the
   // response head (its string body ignored) and runs the producer. Null: normal response.
   body_producer* stream = nullptr;
@@ -52,8 +53,12 @@ class http_server {
   http_server(net::io_context& io, const config::listen_config& cfg, request_handler handler);
   ~http_server();
 
-  // Binds and starts accepting. Throws on bind failure (start-up error).
+  // Binds and starts accepting. Throws on bind failure or unusable TLS files (start-up error).
   void start();
+  // Replaces the TLS certificate and key: connections accepted afterwards use the new ones,
+  // open connections keep theirs. Throws std::runtime_error (and changes nothing) when the
+  // files cannot be used or the server does not serve TLS. Thread-safe.
+  void reload_tls(const config::listen_tls_config& tls);
   // Stops accepting, closes idle keep-alive connections, lets in-flight requests finish.
   // `on_drained` runs once no connection is left.
   void stop(std::function<void()> on_drained);

@@ -1,7 +1,8 @@
 // One HTTP/1.1 connection: its request loop, timeouts and streamed responses, templated on
-// the stream so that http_server runs it over TCP sockets and the tests run the very same
-// code over beast::test::stream. Include it only from gateway/http/server.cpp and the HTTP
-// tests; the rest of the gateway sees gateway/http/server.hpp.
+// the stream so that http_server runs it over TCP sockets or TLS streams
+// (beast::ssl_stream<tcp::socket>: handshake and close_notify included) and the tests run
+// the very same code over beast::test::stream. Include it only from gateway/http/server.cpp and the
+// HTTP tests; the rest of the gateway sees gateway/http/server.hpp.
 //
 //   detail::session_control control;
 //   detail::session<tcp::socket> s(socket, cfg, handler, control);
@@ -128,12 +129,23 @@ class chunk_writer final : public body_writer {
   bool failed_ = false;
 };
 
+// A stream that speaks TLS (has a server handshake): the session handshakes before its first
+// request and sends close_notify when it ends.
+template <class Stream>
+concept tls_stream = requires(Stream& s) {
+  s.async_handshake(Stream::server, use_tuple);
+  s.async_shutdown(use_tuple);
+};
+
 // One connection's request loop. `Stream` is an AsyncReadStream and AsyncWriteStream whose
-// transport close_transport() can close (tcp::socket, beast::test::stream). The session runs
-// on the stream's executor, which must be a strand or a single-threaded context.
+// transport close_transport() can close (tcp::socket, beast::ssl_stream, beast::test::stream).
+// The session runs on the stream's executor, which must be a strand or a single-threaded
+// context.
 template <class Stream>
 class session {
  public:
+  static constexpr bool k_tls = tls_stream<Stream>;
+
   // All references must outlive run().
   session(Stream& stream, const config::listen_config& cfg, const request_handler& handler,
           session_control& control)
@@ -149,7 +161,10 @@ class session {
   net::awaitable<void> run(net::ip::address peer) {
     control_.attach([this] { close_transport(stream_); });
     try {
-      co_await serve(peer);
+      bool ready = co_await handshake();
+      if (ready) co_await serve(peer);
+      deadline_.disarm();
+      co_await say_goodbye();
     } catch (const std::exception& e) {
       spdlog::error("HTTP session ended by an error: {}", e.what());
     }
@@ -171,8 +186,36 @@ class session {
     return std::chrono::milliseconds(cfg_.read_timeout_ms);
   }
 
+  // TLS: the handshake must finish within read_timeout, like a request. false: the client
+  // left or failed it (nothing to answer; a debug line says why).
+  net::awaitable<bool> handshake() {
+    if constexpr (k_tls) {
+      deadline_.arm(io_timeout());
+      auto [ec] = co_await stream_.async_handshake(Stream::server, use_tuple);
+      deadline_.disarm();
+      if (ec) {
+        spdlog::debug("TLS handshake failed: {}", ec.message());
+        co_return false;
+      }
+    }
+    co_return true;
+  }
+
+  // TLS: close_notify, so the client can tell the end from a cut connection. Bounded by the
+  // write timeout; skipped when a deadline already closed the transport.
+  net::awaitable<void> say_goodbye() {
+    if constexpr (k_tls) {
+      if (deadline_.expired()) co_return;
+      deadline_.arm(io_timeout());
+      auto [ec] = co_await stream_.async_shutdown(use_tuple);
+      deadline_.disarm();
+      (void)ec;  // the client may have gone already: the transport closes either way
+    }
+    co_return;
+  }
+
   net::awaitable<void> serve(net::ip::address peer) {
-    connection_info info{.peer = peer};
+    connection_info info{.peer = peer, .tls = k_tls};
     bool first = true;
     while (!control_.stop_requested()) {
       read_result next = co_await read_request(first);

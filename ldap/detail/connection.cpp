@@ -17,6 +17,20 @@
 
 namespace scopegate::ldap::detail {
 
+void shared_state::setup_failed(const std::string& why) {
+  {
+    std::lock_guard lock(report_mutex_);
+    if (why == last_reported_) return;
+    last_reported_ = why;
+  }
+  if (report) report(why);
+}
+
+void shared_state::setup_succeeded() {
+  std::lock_guard lock(report_mutex_);
+  last_reported_.clear();
+}
+
 connection::connection(const net::any_io_executor& executor, std::shared_ptr<shared_state> state,
                        std::weak_ptr<connector> setup, bool bind_only)
     : strand_(net::make_strand(executor)),
@@ -88,8 +102,12 @@ void connection::launch_attempt() {
   if (!setup) return;
   net::post(setup->executor(),
             [weak = weak_from_this(), state = state_, strand = strand_, bind_only = bind_only_]() {
-              std::string err;  // ldap/ does not log; the backoff retry follows either way
+              std::string err;  // ldap/ does not log: the client's owner is told
               ldap_handle ld = open_connection(state->cfg, !bind_only, err);
+              if (ld)
+                state->setup_succeeded();
+              else if (!state->stopped)
+                state->setup_failed(err);
               net::post(strand, [weak, ld = std::move(ld)]() mutable {
                 if (auto self = weak.lock()) self->on_setup_done(std::move(ld));
               });

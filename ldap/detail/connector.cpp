@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ldap/detail/tls_diagnosis.hpp"
 #include "ldap/session_options.hpp"
 
 namespace scopegate::ldap::detail {
@@ -50,6 +51,27 @@ int await_result_blocking(LDAP* ld, int msgid, int timeout_ms, std::string& err)
   return code;
 }
 
+// libldap's words for a failed step: the result code's text and, when it has one, the
+// server's or library's diagnostic message.
+std::string describe_failure(LDAP* ld, int rc) {
+  std::string out = ldap_err2string(rc);
+  char* diag = nullptr;
+  if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) == LDAP_OPT_SUCCESS && diag) {
+    std::string text = diag;
+    ldap_memfree(diag);
+    if (!text.empty() && text != "(unknown error code)") out += " (" + text + ")";
+  }
+  return out;
+}
+
+// A failed TLS setup, named by what is wrong with the certificate when that is the cause.
+std::string tls_failure(const config::ldap_config& cfg, const std::string& uri,
+                        const std::string& step, const std::string& libldap_says) {
+  std::string why = diagnose_tls_failure(cfg, uri);
+  if (why.empty()) return uri + ": " + step + ": " + libldap_says;
+  return "TLS: " + why + " for " + uri;
+}
+
 ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, bool service_bind,
                      std::string& err) {
   LDAP* raw = nullptr;
@@ -65,13 +87,19 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
     return nullptr;
   }
   if ((rc = ldap_connect(ld.get())) != LDAP_SUCCESS) {
-    err = uri + ": connect: " + ldap_err2string(rc);
+    err = uri.starts_with("ldaps://")
+              ? tls_failure(cfg, uri, "connect", describe_failure(ld.get(), rc))
+              : uri + ": connect: " + describe_failure(ld.get(), rc);
     return nullptr;
   }
   if (cfg.start_tls && !uri.starts_with("ldaps://")) {
-    // Bounded by LDAP_OPT_TIMEOUT and LDAP_OPT_NETWORK_TIMEOUT (see session_options).
+    // Bounded by LDAP_OPT_TIMEOUT and LDAP_OPT_NETWORK_TIMEOUT (see session_options). On any
+    // failure the connection is dropped here: nothing, least of all a bind, is ever sent
+    // on it in clear text.
     if ((rc = ldap_start_tls_s(ld.get(), nullptr, nullptr)) != LDAP_SUCCESS) {
-      err = uri + ": StartTLS: " + ldap_err2string(rc);
+      // Local errors are the handshake failing; a result code is the server refusing.
+      err = rc < 0 ? tls_failure(cfg, uri, "StartTLS", describe_failure(ld.get(), rc))
+                   : uri + ": StartTLS refused by the server: " + describe_failure(ld.get(), rc);
       return nullptr;
     }
   }

@@ -76,10 +76,10 @@ check "the access log names agent, decision and latency" bash -c "grep -q 'agent
 # SIGHUP (sent by operators and log rotators) is logged and never ends the process.
 kill -HUP "$gw_pid"
 for _ in $(seq 1 50); do
-  grep -q 'SIGHUP received' "$work/gateway.log" && break
+  grep -q 'SIGHUP: reloading' "$work/gateway.log" && break
   sleep 0.1
 done
-check "SIGHUP is logged" grep -q 'SIGHUP received' "$work/gateway.log"
+check "SIGHUP is logged" grep -q 'SIGHUP: reloading' "$work/gateway.log"
 check "after SIGHUP the process still runs" kill -0 "$gw_pid"
 check "after SIGHUP /healthz still answers" curl -fs "http://127.0.0.1:$port/healthz" -o /dev/null
 

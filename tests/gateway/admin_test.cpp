@@ -9,6 +9,7 @@
 #include "gateway/auth/sessions.hpp"
 #include "gateway/service.hpp"
 #include "tests/gateway/scenario.hpp"
+#include "tests/support/test_pki.hpp"
 
 using namespace scopegate::testing;
 using set = std::set<std::string>;
@@ -60,15 +61,19 @@ TEST_CASE("admin login: session cookie, CSRF token, logout, non-admins and agent
     auto r = c.login("owner", "owner-pw");
     REQUIRE(r.status == 200);
     auto set_cookie = r.header("set-cookie");
-    CHECK(set_cookie.starts_with("sg_session="));
+    CHECK(set_cookie.starts_with("scopegate_session="));
     CHECK(set_cookie.find("HttpOnly") != std::string::npos);
     CHECK(set_cookie.find("SameSite=Strict") != std::string::npos);
     CHECK(set_cookie.find("Path=/admin") != std::string::npos);
-    CHECK(set_cookie.find("Secure") == std::string::npos);             // plain HTTP here
-    CHECK(c.cookie.size() == std::string("sg_session=").size() + 43);  // 256 bits, base64url
+    CHECK(set_cookie.find("Secure") == std::string::npos);                    // plain HTTP here
+    CHECK(c.cookie.size() == std::string("scopegate_session=").size() + 43);  // 256 bits
     auto who = c.get("/admin/api/v1/session");
     CHECK(who.at("login") == "owner");
     CHECK(who.at("csrf_token").as_string() == c.csrf);
+    // Over plain HTTP only the bare name is read.
+    admin_client prefixed = c;
+    prefixed.cookie = "__Host-" + c.cookie;
+    CHECK(prefixed.call("GET", "/admin/api/v1/session").status == 401);
     // Logout needs the CSRF token too, then the cookie is dead.
     CHECK(c.call("DELETE", "/admin/api/v1/session", "", {}, false).status == 403);
     CHECK(c.call("DELETE", "/admin/api/v1/session").status == 204);
@@ -94,7 +99,7 @@ TEST_CASE("admin login: session cookie, CSRF token, logout, non-admins and agent
     CHECK(http_get(gw.url("/admin/api/v1/session"), pw("owner")).status == 401);
   }
   SUBCASE("a forged or missing cookie is refused") {
-    c.cookie = "sg_session=" + std::string(43, 'A');
+    c.cookie = "scopegate_session=" + std::string(43, 'A');
     CHECK(c.call("GET", "/admin/api/v1/partners").status == 401);
   }
 }
@@ -430,4 +435,39 @@ TEST_CASE("the dashboard is served from the binary with a strict CSP") {
   CHECK(http_get(gw.url("/admin/nope.js")).status == 404);
   CHECK(http_get(gw.url("/admin/..%2Fadmin_api.cpp")).status == 400);
   CHECK(http_get(gw.url("/admin/api/v1/nope")).status == 401);
+}
+
+TEST_CASE("admin session over HTTPS: a Secure __Host- cookie, and only that name opens it") {
+  test_pki ca;
+  auto cert = ca.issue("127.0.0.1", "IP:127.0.0.1");
+  set_https_ca_file(ca.ca_file());
+  std::string yaml = admin_yaml();
+  yaml.replace(yaml.find("listen:\n") + 8, 0,
+               "  tls:\n    certificate_file: " + cert.certificate_file +
+                   "\n    key_file: " + cert.key_file + "\n");
+  running_gateway gw(admin_ldif(), yaml);
+  REQUIRE(gw.url("/").starts_with("https://"));
+  admin_client c{gw, "", ""};
+  auto r = c.login("owner", "owner-pw");
+  REQUIRE(r.status == 200);
+  auto set_cookie = r.header("set-cookie");
+  CHECK(set_cookie.starts_with("__Host-scopegate_session="));
+  CHECK(set_cookie.find("; Secure") != std::string::npos);
+  CHECK(set_cookie.find("; Path=/;") != std::string::npos);
+  CHECK(set_cookie.find("Domain") == std::string::npos);
+  CHECK(set_cookie.find("HttpOnly") != std::string::npos);
+  CHECK(c.get("/admin/api/v1/session").at("login").as_string() == "owner");
+
+  // The same token under the bare name (a cookie a plain-HTTP page could have set) is no
+  // session here.
+  admin_client bare = c;
+  bare.cookie = "scopegate_session=" + c.cookie.substr(c.cookie.find('=') + 1);
+  CHECK(bare.call("GET", "/admin/api/v1/session").status == 401);
+
+  auto out = c.call("DELETE", "/admin/api/v1/session");
+  CHECK(out.status == 204);
+  CHECK(out.header("set-cookie").starts_with("__Host-scopegate_session=;"));
+  CHECK(out.header("set-cookie").find("; Secure") != std::string::npos);
+  CHECK(c.call("GET", "/admin/api/v1/session").status == 401);
+  set_https_ca_file("");
 }

@@ -125,7 +125,8 @@ running_gateway::~running_gateway() {
 }
 
 std::string running_gateway::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(svc->port()) + path;
+  const char* scheme = svc->cfg().listen.tls ? "https" : "http";
+  return std::string(scheme) + "://127.0.0.1:" + std::to_string(svc->port()) + path;
 }
 
 boost::json::value running_gateway::get_json(const std::string& path, const std::string& user,

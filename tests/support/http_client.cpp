@@ -36,7 +36,16 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* out) {
   return size * n;
 }
 
+std::string& https_ca_file() {
+  static std::string path;
+  return path;
+}
+
 }  // namespace
+
+void set_https_ca_file(std::string path) {
+  https_ca_file() = std::move(path);
+}
 
 http_reply http(const http_call& call) {
   static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
@@ -59,6 +68,8 @@ http_reply http(const http_call& call) {
   curl_easy_setopt(curl.get(), CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 30000L);
   curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  if (!https_ca_file().empty())
+    curl_easy_setopt(curl.get(), CURLOPT_CAINFO, https_ca_file().c_str());
   if (!call.body.empty() || call.method == "POST" || call.method == "PUT" ||
       call.method == "PATCH") {
     curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, call.body.data());

@@ -27,6 +27,9 @@ inline http_reply http_get(const std::string& url, const std::string& user = "")
   return http({.method = "GET", .url = url, .headers = {}, .body = {}, .user = user});
 }
 
+// The CA file https:// calls trust (empty, the default: the system's). For tests of HTTPS.
+void set_https_ca_file(std::string path);
+
 // Percent-encodes for a query value or a path segment.
 std::string url_encode(const std::string& value);
 

@@ -45,15 +45,21 @@ std::string source_path(const std::string& relative) {
   return std::string(SCOPEGATE_SOURCE_DIR) + "/" + relative;
 }
 
-slapd::slapd(const std::string& ldif) {
+slapd::slapd(const std::string& ldif, const tls_files* tls) {
   char templ[] = "/tmp/scopegate-slapd-XXXXXX";
   if (!::mkdtemp(templ)) throw std::runtime_error("mkdtemp failed");
   dir_ = templ;
+  if (tls)
+    tls_env_ = "SCOPEGATE_SLAPD_TLS_CERT=" + quote(tls->certificate_file) +
+               " SCOPEGATE_SLAPD_TLS_KEY=" + quote(tls->key_file) + " ";
   std::ofstream(dir_ + "/data.ldif") << ldif;
-  run_capture(quote(source_path("scripts/slapd-start")) + " " + quote(dir_) + " " +
+  run_capture(tls_env_ + quote(source_path("scripts/slapd-start")) + " " + quote(dir_) + " " +
               quote(dir_ + "/data.ldif") + " 2>&1");
   port_ = std::stoi(run_capture("cat " + quote(dir_ + "/port")));
   uri_ = "ldap://127.0.0.1:" + std::to_string(port_);
+  if (tls) ldaps_uri_ = "ldaps://127.0.0.1:" + run_capture("cat " + quote(dir_ + "/ldaps_port"));
+  while (!ldaps_uri_.empty() && ldaps_uri_.back() == '\n')
+    ldaps_uri_.pop_back();
   read_pid();
 }
 
@@ -84,7 +90,7 @@ void slapd::stop(bool graceful) {
 
 void slapd::start() {
   if (pid_ > 0) return;
-  run_capture(quote(source_path("scripts/slapd-start")) + " " + quote(dir_) + " '' " +
+  run_capture(tls_env_ + quote(source_path("scripts/slapd-start")) + " " + quote(dir_) + " '' " +
               std::to_string(port_) + " 2>&1");
   read_pid();
 }

@@ -16,13 +16,22 @@ class slapd {
   static constexpr const char* root_dn = "cn=admin,dc=example,dc=com";
   static constexpr const char* root_password = "secret";
 
-  // Loads `ldif` (full entries, including the suffix entry) with slapadd, then starts.
-  explicit slapd(const std::string& ldif);
+  // The server's certificate and key (PEM) for TLS: StartTLS on uri() and ldaps_uri().
+  struct tls_files {
+    std::string certificate_file;
+    std::string key_file;
+  };
+
+  // Loads `ldif` (full entries, including the suffix entry) with slapadd, then starts;
+  // with `tls`, also serves TLS.
+  explicit slapd(const std::string& ldif, const tls_files* tls = nullptr);
   ~slapd();
   slapd(const slapd&) = delete;
   slapd& operator=(const slapd&) = delete;
 
   const std::string& uri() const { return uri_; }
+  // ldaps://127.0.0.1:PORT when started with TLS files, else empty.
+  const std::string& ldaps_uri() const { return ldaps_uri_; }
   int port() const { return port_; }
   const std::string& directory() const { return dir_; }
 
@@ -39,6 +48,8 @@ class slapd {
   void read_pid();
   std::string dir_;
   std::string uri_;
+  std::string ldaps_uri_;
+  std::string tls_env_;  // the environment slapd-start needs for TLS, or empty
   int port_ = 0;
   int pid_ = 0;
 };
