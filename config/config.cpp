@@ -31,7 +31,11 @@ namespace {
 class document_counter final : public YAML::EventHandler {
  public:
   void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++count_ == 2) second_line_ = mark.line >= 0 ? mark.line + 1 : 0;
+    if (++count_ == 1) first_pos_ = mark.pos;
+    if (count_ == 2) {
+      second_line_ = mark.line >= 0 ? mark.line + 1 : 0;
+      stuck_ = mark.pos == first_pos_;
+    }
   }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
@@ -47,10 +51,15 @@ class document_counter final : public YAML::EventHandler {
 
   [[nodiscard]] int count() const { return count_; }
   [[nodiscard]] int second_line() const { return second_line_; }
+  // The second "document" starts where the first did: the parser read nothing (the stream
+  // is malformed, not two documents).
+  [[nodiscard]] bool stuck() const { return stuck_; }
 
  private:
   int count_ = 0;
+  int first_pos_ = 0;
   int second_line_ = 0;
+  bool stuck_ = false;
 };
 
 }  // namespace
@@ -66,6 +75,8 @@ config parse_config(const std::string& yaml_text, const std::string& origin) {
     document_counter documents;
     while (documents.count() < 2 && events.HandleNextDocument(documents)) {
     }
+    if (documents.stuck())
+      p.fail("", documents.second_line(), "invalid YAML: no node can be read here");
     if (documents.count() > 1)
       second_document_line = documents.second_line();
     else
