@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/detail/checks.hpp"
@@ -21,22 +22,74 @@ namespace scopegate::config {
 
 using namespace detail;
 
+namespace {
+
+// Counts the documents of a YAML stream as the parser reports them. YAML::LoadAll is not
+// used: in yaml-cpp 0.7 (Debian 12) it never returns on some malformed streams (one starting
+// with ","), whose parser reports an empty document again and again without consuming
+// input, growing memory until the process dies (fixed upstream in jbeder/yaml-cpp#1319).
+class document_counter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++count_ == 1) first_pos_ = mark.pos;
+    if (count_ == 2) {
+      second_line_ = mark.line >= 0 ? mark.line + 1 : 0;
+      stuck_ = mark.pos == first_pos_;
+    }
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  [[nodiscard]] int count() const { return count_; }
+  [[nodiscard]] int second_line() const { return second_line_; }
+  // The second "document" starts where the first did: the parser read nothing (the stream
+  // is malformed, not two documents).
+  [[nodiscard]] bool stuck() const { return stuck_; }
+
+ private:
+  int count_ = 0;
+  int first_pos_ = 0;
+  int second_line_ = 0;
+  bool stuck_ = false;
+};
+
+}  // namespace
+
 config parse_config(const std::string& yaml_text, const std::string& origin) {
   parser p(origin);
-  std::vector<YAML::Node> docs;
+  YAML::Node root;
+  int second_document_line = -1;
   try {
-    docs = YAML::LoadAll(yaml_text);
+    // Parse up to a second document only: one is all a configuration may have.
+    std::istringstream stream(yaml_text);
+    YAML::Parser events(stream);
+    document_counter documents;
+    while (documents.count() < 2 && events.HandleNextDocument(documents)) {
+    }
+    if (documents.stuck())
+      p.fail("", documents.second_line(), "invalid YAML: no node can be read here");
+    if (documents.count() > 1)
+      second_document_line = documents.second_line();
+    else
+      root = YAML::Load(yaml_text);
   } catch (const YAML::ParserException& e) {
     p.fail("", e.mark.line >= 0 ? e.mark.line + 1 : 0, "invalid YAML: " + e.msg);
   } catch (const YAML::Exception& e) {
     p.fail("", 0, std::string("invalid YAML: ") + e.what());
   }
-  if (docs.size() > 1)
-    p.fail("", line_of(docs[1], 0),
-           "expected one YAML document, found " + std::to_string(docs.size()));
-  if (docs.empty() || docs[0].IsNull())
+  if (second_document_line >= 0)
+    p.fail("", second_document_line, "expected one YAML document, found more than one");
+  if (!root.IsDefined() || root.IsNull())
     p.fail("", 0, "the configuration is empty; expected a mapping with sections like ldap:");
-  const YAML::Node& root = docs[0];
   if (!root.IsMap())
     p.fail("", line_of(root, 0),
            "expected a mapping of sections at the top level, got " + kind_of(root));

@@ -380,6 +380,11 @@ admin_sessions& service::admin() {
   return parts_->sessions;
 }
 
+request_handler service::handler() {
+  auto* p = parts_.get();
+  return [p](request& req, const connection_info& conn) { return p->front.handle(req, conn); };
+}
+
 void service::invalidate_caches() {
   parts_->scopes.invalidate_all();
   parts_->auth.forget_agents();

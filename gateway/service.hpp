@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "gateway/http/server.hpp"
 
 namespace scopegate::mapping {
 class scope_resolver;
@@ -67,6 +68,10 @@ class service {
   void invalidate_caches();
   // Dashboard sessions (tests move their clock to check expiry).
   [[nodiscard]] admin_sessions& admin();
+  // What the HTTP server calls for each request (route table, authentication, handlers),
+  // for driving the gateway without a listener: the HTTP fuzz target feeds it sessions over
+  // test streams. Valid as long as this object.
+  [[nodiscard]] request_handler handler();
 
  private:
 

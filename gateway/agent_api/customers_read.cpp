@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "gateway/agent_api/customer_fields.hpp"
+#include "gateway/agent_api/page_token.hpp"
 #include "gateway/agent_api/resources.hpp"
-#include "gateway/http/base64.hpp"
 #include "gateway/http/params.hpp"
 #include "gateway/http/problem.hpp"
 
@@ -16,7 +16,6 @@ namespace {
 
 constexpr std::size_t k_default_limit = 50;
 constexpr std::size_t k_max_limit = 500;
-constexpr std::string_view k_page_token_prefix = "v1:";
 
 json::object empty_page() {
   json::object body;
@@ -56,11 +55,9 @@ net::awaitable<response> customer_reads::search(request_context& ctx) {
   if (searchable) query.search_attributes = std::move(*searchable);
   if (params->has("customer_id")) query.customer_id = params->text("customer_id");
   if (params->has("page_token")) {
-    auto decoded = base64_decode(params->text("page_token"));
-    if (!decoded || !decoded->starts_with(k_page_token_prefix) ||
-        decoded->size() == k_page_token_prefix.size())
-      co_return ctx.deny(bad_query("page_token is not valid"));
-    query.after_login = decoded->substr(k_page_token_prefix.size());
+    auto after = decode_page_token(params->text("page_token"));
+    if (!after) co_return ctx.deny(bad_query("page_token is not valid"));
+    query.after_login = std::move(*after);
   }
 
   auto page = co_await customers_.search(std::move(query), ctx.scope);
@@ -81,8 +78,7 @@ net::awaitable<response> customer_reads::search(request_context& ctx) {
   json::object body;
   body["items"] = std::move(items);
   if (page->next_after)
-    body["next_page_token"] =
-        base64_encode(std::string(k_page_token_prefix) + *page->next_after, true);
+    body["next_page_token"] = encode_page_token(*page->next_after);
   else
     body["next_page_token"] = nullptr;
   co_return json_response(body);

@@ -228,3 +228,19 @@ TEST_CASE("limits that could wrap or fail only at start are refused when the fil
           "10.1.2.3");
   }
 }
+
+TEST_CASE("more than one YAML document is an error naming where the second starts") {
+  auto e = error_of(kMinimal + "---\nlog:\n  level: info\n");
+  CHECK(e.message() == "expected one YAML document, found more than one");
+  CHECK(e.line() > 1);
+}
+
+TEST_CASE("streams on which yaml-cpp 0.7's LoadAll never returns are refused at once") {
+  // The parser reports an empty document forever for these; loading them used to hang and
+  // grow memory until the process died (found by tests/fuzz config_yaml).
+  for (std::string text :
+       {std::string(",\n"), std::string(",i\0\0\x7f}\xab\"\xaa\xb9o\xfet:\xd7 a[ \n", 20)}) {
+    auto e = error_of(text);
+    CHECK(e.message().find("invalid YAML") != std::string::npos);
+  }
+}

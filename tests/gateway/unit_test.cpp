@@ -1,6 +1,7 @@
 // Pure logic of the gateway and mapping layers: no I/O.
 #include <doctest/doctest.h>
 
+#include "gateway/agent_api/page_token.hpp"
 #include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/same_origin.hpp"
 #include "gateway/http/base64.hpp"
@@ -35,6 +36,19 @@ TEST_CASE("base64 round trips in both alphabets") {
   }
   CHECK(gateway::base64_encode("a1:a1-pw") == "YTE6YTEtcHc=");
   CHECK_FALSE(gateway::base64_decode("a b"));
+}
+
+TEST_CASE("page tokens carry the login to continue after, and nothing else decodes") {
+  using gateway::agent_api::decode_page_token;
+  using gateway::agent_api::encode_page_token;
+  CHECK(encode_page_token("alice") == "djE6YWxpY2U");
+  for (std::string login : {std::string("alice"), std::string("a,b=c+d"), std::string("\0\xff", 2)})
+    CHECK(decode_page_token(encode_page_token(login)) == login);
+  CHECK(decode_page_token("djE6YWxpY2U=") == std::string("alice"));  // padding accepted
+  CHECK_FALSE(decode_page_token("djE6"));                            // "v1:" names no login
+  CHECK_FALSE(decode_page_token("djI6Ym9i"));                        // "v2:bob"
+  CHECK_FALSE(decode_page_token("djE6!!"));
+  CHECK_FALSE(decode_page_token(""));
 }
 
 TEST_CASE("customer filter: scope pushed down, values escaped, empty scope needs no query") {
