@@ -115,7 +115,7 @@ struct service::parts {
         reads(cfg, customers, masker),
         writes(cfg, store, customers.pushdown(), customers, &customers, masker),
         reveal(cfg, customers, ledger, mailer.get()),
-        session(cfg, directory, mappings, sessions),
+        session(cfg, auth, mappings, sessions),
         partners(mappings, changes),
         settings(
             cfg, scopes, access_defaults,
@@ -305,6 +305,10 @@ policy::reveal_ledger& service::ledger() {
 
 admin_sessions& service::admin() {
   return parts_->sessions;
+}
+
+login_throttle& service::throttle() {
+  return parts_->auth.throttle();
 }
 
 void service::invalidate_caches() {

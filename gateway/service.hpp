@@ -23,6 +23,7 @@ class reveal_ledger;
 namespace scopegate::gateway {
 
 class admin_sessions;
+class login_throttle;
 
 class service {
  public:
@@ -50,6 +51,8 @@ class service {
   void invalidate_caches();
   // Dashboard sessions (tests move their clock to check expiry).
   [[nodiscard]] admin_sessions& admin();
+  // The password-guessing throttle of every way in (tests move its clock).
+  [[nodiscard]] login_throttle& throttle();
 
  private:
   struct parts;
