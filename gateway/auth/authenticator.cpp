@@ -14,6 +14,14 @@ namespace {
 
 constexpr std::size_t k_max_cache = 100'000;
 
+// Ends a throttled attempt when the check returns, however it returns.
+struct throttle_outcome {
+  login_throttle& throttle;
+  const login_throttle::attempt& attempt;
+  login_throttle::outcome result = login_throttle::outcome::failed;
+  ~throttle_outcome() { throttle.end(attempt, result); }
+};
+
 template <class Map>
 void prune(Map& map) {
   if (map.size() < k_max_cache) return;
@@ -136,13 +144,17 @@ net::awaitable<auth_result> authenticator::verify_password(std::string raw_login
   // Throttled by the case-folded login as typed: every spelling of one name counts together,
   // and unknown logins count like known ones. An unusable login counts for the address only.
   auto folded = canonical_login(raw_login, config::case_rule::lower);
-  std::string throttle_key = folded ? *folded : std::string();
-  auto gate = throttle_.begin(throttle_key, client_address);
+  login_throttle::attempt attempt{.login_key = folded ? *folded : std::string(),
+                                  .address = std::move(client_address),
+                                  .credentials = sha256_hex(salt_ + raw_login + '\0' + password)};
+  auto gate = throttle_.begin(attempt);
   if (!gate.allowed) {
     out.status = auth_status::throttled;
     out.retry_after_seconds = gate.retry_after_seconds;
     co_return out;
   }
+  // Every way out below is a failure unless it says otherwise.
+  throttle_outcome outcome{throttle_, attempt};
   auto login = canonical_login(raw_login, cfg_.login_case);
   if (!login || !acceptable_password(password)) co_return out;
 
@@ -158,7 +170,7 @@ net::awaitable<auth_result> authenticator::verify_password(std::string raw_login
 
   auto agent = co_await lookup_agent(*login);
   if (!agent) {
-    throttle_.not_counted(throttle_key, client_address);
+    outcome.result = login_throttle::outcome::undecided;
     out.status = auth_status::unavailable;
     co_return out;
   }
@@ -174,7 +186,7 @@ net::awaitable<auth_result> authenticator::verify_password(std::string raw_login
     std::string dn = (*agent)->dn;
     auto ok = co_await dir_.check_password(std::move(dn), std::move(password));
     if (!ok) {
-      throttle_.not_counted(throttle_key, client_address);
+      outcome.result = login_throttle::outcome::undecided;
       out.status = auth_status::unavailable;
       co_return out;
     }
@@ -185,7 +197,7 @@ net::awaitable<auth_result> authenticator::verify_password(std::string raw_login
       binds_[cache_key] = {*login, now + std::chrono::seconds(cfg_.bind_cache_seconds)};
     }
   }
-  throttle_.succeeded(throttle_key, client_address);
+  outcome.result = login_throttle::outcome::succeeded;
   out.status = auth_status::ok;
   out.agent = std::move(**agent);
   co_return out;

@@ -24,70 +24,87 @@ void login_throttle::advance_clock(std::chrono::seconds by) {
   skew_ += by;
 }
 
-bool login_throttle::over(failures& f, int limit, clock::time_point at, int& retry_after) const {
-  while (!f.empty() && at - f.front() >= window_)
-    f.pop_front();
-  if (static_cast<int>(f.size()) < limit) return false;
-  // The attempt that would be allowed next is the one after the oldest failure expires.
-  auto wait = std::chrono::duration_cast<std::chrono::seconds>(
-      f[f.size() - static_cast<std::size_t>(limit)] + window_ - at);
+bool login_throttle::over(counts& c, const std::string& credentials, int limit,
+                          clock::time_point at, int& retry_after) const {
+  while (!c.failures.empty() && at - c.failures.front() >= window_)
+    c.failures.pop_front();
+  auto flying = static_cast<int>(c.in_flight.size()) - (c.in_flight.contains(credentials) ? 1 : 0);
+  if (static_cast<int>(c.failures.size()) + flying < limit) return false;
+  // Failures expire one by one; in-flight attempts end within a request's time.
+  auto wait =
+      c.failures.empty()
+          ? std::chrono::seconds(1)
+          : std::chrono::duration_cast<std::chrono::seconds>(c.failures.front() + window_ - at);
   retry_after = std::max(retry_after, static_cast<int>(wait.count()) + 1);
   return true;
 }
 
-void login_throttle::make_room(std::unordered_map<std::string, failures>& map,
-                               clock::time_point at) {
-  if (map.size() < k_max_keys) return;
-  std::erase_if(map,
-                [&](auto& kv) { return kv.second.empty() || at - kv.second.back() >= window_; });
+void login_throttle::make_room(table& t, clock::time_point at) {
+  if (t.size() < k_max_keys) return;
+  std::erase_if(t, [&](auto& kv) {
+    const auto& c = kv.second;
+    return c.in_flight.empty() && (c.failures.empty() || at - c.failures.back() >= window_);
+  });
   // Still full of live keys (a flood of distinct logins): the per-address limit still holds.
-  if (map.size() >= k_max_keys) map.clear();
+  if (t.size() >= k_max_keys)
+    std::erase_if(t, [](auto& kv) { return kv.second.in_flight.empty(); });
 }
 
-login_throttle::verdict login_throttle::begin(const std::string& login_key,
-                                              const std::string& address) {
+login_throttle::verdict login_throttle::begin(const attempt& a) {
   std::lock_guard lock(mutex_);
   auto at = now();
   verdict out;
-  if (!login_key.empty())
-    if (auto it = by_login_.find(login_key); it != by_login_.end())
-      out.allowed = !over(it->second, per_login_, at, out.retry_after_seconds) && out.allowed;
-  if (auto it = by_address_.find(address); it != by_address_.end())
-    out.allowed = !over(it->second, per_address_, at, out.retry_after_seconds) && out.allowed;
-  if (!out.allowed) return out;
+  bool refused = false;
+  if (!a.login_key.empty())
+    if (auto it = by_login_.find(a.login_key); it != by_login_.end())
+      refused = over(it->second, a.credentials, per_login_, at, out.retry_after_seconds);
+  if (auto it = by_address_.find(a.address); it != by_address_.end())
+    refused = over(it->second, a.credentials, per_address_, at, out.retry_after_seconds) || refused;
+  if (refused) {
+    out.allowed = false;
+    return out;
+  }
   out.retry_after_seconds = 0;
-  auto count = [&](std::unordered_map<std::string, failures>& map, const std::string& key,
-                   int limit) {
-    make_room(map, at);
-    auto& f = map[key];
+  if (!a.login_key.empty()) {
+    make_room(by_login_, at);
+    ++by_login_[a.login_key].in_flight[a.credentials];
+  }
+  make_room(by_address_, at);
+  ++by_address_[a.address].in_flight[a.credentials];
+  return out;
+}
+
+void login_throttle::release(table& t, const std::string& key, const std::string& credentials) {
+  auto it = t.find(key);
+  if (it == t.end()) return;
+  auto flight = it->second.in_flight.find(credentials);
+  if (flight != it->second.in_flight.end() && --flight->second <= 0)
+    it->second.in_flight.erase(flight);
+}
+
+void login_throttle::end(const attempt& a, outcome o) {
+  std::lock_guard lock(mutex_);
+  auto at = now();
+  auto fail = [&](table& t, const std::string& key, int limit) {
+    auto& f = t[key].failures;
     f.push_back(at);
     // Only the last `limit` failures decide the window.
     while (static_cast<int>(f.size()) > limit)
       f.pop_front();
   };
-  if (!login_key.empty()) count(by_login_, login_key, per_login_);
-  count(by_address_, address, per_address_);
-  return out;
-}
-
-void login_throttle::drop_latest(std::unordered_map<std::string, failures>& map,
-                                 const std::string& key) {
-  auto it = map.find(key);
-  if (it == map.end()) return;
-  if (!it->second.empty()) it->second.pop_back();
-  if (it->second.empty()) map.erase(it);
-}
-
-void login_throttle::succeeded(const std::string& login_key, const std::string& address) {
-  std::lock_guard lock(mutex_);
-  if (!login_key.empty()) by_login_.erase(login_key);
-  drop_latest(by_address_, address);
-}
-
-void login_throttle::not_counted(const std::string& login_key, const std::string& address) {
-  std::lock_guard lock(mutex_);
-  if (!login_key.empty()) drop_latest(by_login_, login_key);
-  drop_latest(by_address_, address);
+  if (!a.login_key.empty()) {
+    release(by_login_, a.login_key, a.credentials);
+    if (o == outcome::failed) fail(by_login_, a.login_key, per_login_);
+    if (o == outcome::succeeded) {
+      auto it = by_login_.find(a.login_key);
+      if (it != by_login_.end()) {
+        it->second.failures.clear();
+        if (it->second.in_flight.empty()) by_login_.erase(it);
+      }
+    }
+  }
+  release(by_address_, a.address, a.credentials);
+  if (o == outcome::failed) fail(by_address_, a.address, per_address_);
 }
 
 }  // namespace scopegate::gateway

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "gateway/auth/login_throttle.hpp"
 #include "gateway/auth/sessions.hpp"
 #include "gateway/service.hpp"
 #include "tests/gateway/scenario.hpp"
