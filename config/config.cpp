@@ -195,7 +195,9 @@ std::string describe(const config& c) {
     << (c.auth.bind_cache_seconds == 0 ? std::string("off")
                                        : std::to_string(c.auth.bind_cache_seconds) + " s")
     << "; logins " << (c.auth.login_case == case_rule::lower ? "lower-cased" : "case preserved")
-    << "\n";
+    << "; " << c.auth.failed_attempts_per_minute << " failed logins per login and "
+    << c.auth.failed_attempts_per_address_per_minute << " per address in "
+    << c.auth.failed_attempts_window_seconds << " s\n";
   o << "masking: " << (c.masking.enabled ? "on" : "off") << ", fields "
     << list_or_none(c.masking.fields) << ", style "
     << (c.masking.style == mask_style::partial ? "partial" : "redact")
@@ -216,7 +218,7 @@ std::string describe(const config& c) {
     << " min, max " << c.admin.session_max_hours << " h; history "
     << (c.admin.history_database_path.empty() ? std::string("in memory")
                                               : c.admin.history_database_path)
-    << "; " << c.admin.login_attempts_per_minute << " failed logins/min\n";
+    << "\n";
   return o.str();
 }
 

@@ -170,6 +170,11 @@ struct auth_config {
   std::vector<trusted_client> trusted_clients;
   int bind_cache_seconds = 60;  // successful agent binds remembered this long; 0 = never
   case_rule login_case = case_rule::lower;  // how agent logins are canonicalized
+  // Password guessing, for every way in (API Basic and dashboard login): failed attempts
+  // allowed per login and per client address within the window; then 429 without asking LDAP.
+  int failed_attempts_per_minute = 10;
+  int failed_attempts_per_address_per_minute = 50;
+  int failed_attempts_window_seconds = 60;  // the "minute" (shorter only for tests)
   bool operator==(const auth_config&) const = default;
 };
 
@@ -223,7 +228,6 @@ struct admin_config {
   int session_idle_minutes = 30;            // a session unused this long ends
   int session_max_hours = 8;                // a session ends this long after login regardless
   std::string history_database_path;        // SQLite file; empty: kept in memory only
-  int login_attempts_per_minute = 5;        // failed logins allowed per login and per address
   bool secure_cookie = false;  // mark the session cookie Secure (TLS in front of the gateway)
   std::vector<std::string> partner_object_classes = {"scopegatePartner"};  // for new partners
   bool operator==(const admin_config&) const = default;

@@ -96,7 +96,9 @@ trusted_client parse_trusted_client(const parser& p, const value& item,
 }  // namespace
 
 void parse_auth(const parser& p, const value& v, auth_config& c) {
-  section s(p, v, {"trusted_clients", "bind_cache_seconds", "login_case"});
+  section s(p, v,
+            {"trusted_clients", "bind_cache_seconds", "login_case", "failed_attempts_per_minute",
+             "failed_attempts_per_address_per_minute", "failed_attempts_window_seconds"});
   if (auto t = s.get("trusted_clients")) {
     c.trusted_clients.clear();
     for (const auto& item : p.list(*t)) {
@@ -108,6 +110,10 @@ void parse_auth(const parser& p, const value& v, auth_config& c) {
   if (auto l = s.get("login_case"))
     c.login_case =
         p.one_of(*l, {"lower", "preserve"}) == "lower" ? case_rule::lower : case_rule::preserve;
+  set_int(p, s, "failed_attempts_per_minute", c.failed_attempts_per_minute, 1, 10'000);
+  set_int(p, s, "failed_attempts_per_address_per_minute", c.failed_attempts_per_address_per_minute,
+          1, 1'000'000);
+  set_int(p, s, "failed_attempts_window_seconds", c.failed_attempts_window_seconds, 1, 3600);
 }
 
 void parse_admin(const parser& p, const value& v, admin_config& c) {
@@ -125,7 +131,11 @@ void parse_admin(const parser& p, const value& v, admin_config& c) {
   set_int(p, s, "session_max_hours", c.session_max_hours, 1, 24 * 30);
   if (auto h = s.get_set("history_database_path"))
     c.history_database_path = p.scalar(*h, "a file path for the SQLite history database");
-  set_int(p, s, "login_attempts_per_minute", c.login_attempts_per_minute, 1, 10'000);
+  if (auto old = s.get("login_attempts_per_minute"))
+    p.fail(*old,
+           "replaced by auth.failed_attempts_per_minute and "
+           "auth.failed_attempts_per_address_per_minute (one throttle for the dashboard and the "
+           "API)");
   if (auto b = s.get("secure_cookie")) c.secure_cookie = p.boolean(*b);
   if (auto o = s.get("partner_object_classes")) {
     c.partner_object_classes.clear();

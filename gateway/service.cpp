@@ -117,7 +117,7 @@ struct service::parts {
         reads(cfg, customers, masker),
         writes(cfg, store, customers.pushdown(), customers, &customers, masker),
         reveal(cfg, customers, ledger, mailer.get()),
-        session(cfg, directory, mappings, sessions),
+        session(cfg, auth, mappings, sessions),
         partners(mappings, changes),
         settings(
             cfg, scopes, access_defaults,
@@ -383,6 +383,10 @@ admin_sessions& service::admin() {
 request_handler service::handler() {
   auto* p = parts_.get();
   return [p](request& req, const connection_info& conn) { return p->front.handle(req, conn); };
+}
+
+login_throttle& service::throttle() {
+  return parts_->auth.throttle();
 }
 
 void service::invalidate_caches() {

@@ -26,6 +26,7 @@ class reveal_ledger;
 namespace scopegate::gateway {
 
 class admin_sessions;
+class login_throttle;
 
 class service {
  public:
@@ -72,6 +73,8 @@ class service {
   // for driving the gateway without a listener: the HTTP fuzz target feeds it sessions over
   // test streams. Valid as long as this object.
   [[nodiscard]] request_handler handler();
+  // The password-guessing throttle of every way in (tests move its clock).
+  [[nodiscard]] login_throttle& throttle();
 
  private:
 

@@ -4,6 +4,7 @@
 
 #include "ldap/filter.hpp"
 #include "mapping/customer_query.hpp"
+#include "mapping/login_name.hpp"
 
 namespace scopegate::mapping {
 
@@ -51,7 +52,10 @@ net::awaitable<result<std::optional<agent>>> directory::find_agent(std::string l
   }
   if (found->size() != 1) co_return std::optional<agent>{};
   auto& e = found->front();
-  agent out{.login = std::move(login), .dn = e.dn, .partner_ids = {}, .entry = std::move(e)};
+  // Known by the login stored in the entry, never by the spelling that found it.
+  auto name = stored_login(e, cfg_);
+  if (!name) co_return std::optional<agent>{};
+  agent out{.login = std::move(*name), .dn = e.dn, .partner_ids = {}, .entry = std::move(e)};
   if (a.partner_attribute) {
     if (const auto* v = out.entry.values(*a.partner_attribute)) out.partner_ids = *v;
   }

@@ -15,7 +15,7 @@ namespace net = boost::asio;
 using ldap::result;
 
 struct agent {
-  std::string login;  // canonical login as configured
+  std::string login;  // the entry's own login, canonical (mapping/login_name.hpp)
   std::string dn;
   std::vector<std::string> partner_ids;  // from agents.partner_attribute, if configured
   ldap::entry entry;                     // the agent entry (attributes scopegate reads)
@@ -32,8 +32,9 @@ class directory {
  public:
   directory(ldap::client& ldap, const config::config& cfg);
 
-  // The agent whose login attribute equals `login` (escaped). nullopt when there is no
-  // such agent or more than one (an ambiguous login never authenticates).
+  // The agent whose login attribute equals `login` (escaped), named by its stored login.
+  // nullopt when there is no such agent, more than one (an ambiguous login never
+  // authenticates) or its stored login has no canonical form.
   [[nodiscard]] net::awaitable<result<std::optional<agent>>> find_agent(std::string login);
 
   // Is `member_dn` listed in the group entry `group_dn` (scope.group_member_attribute)?

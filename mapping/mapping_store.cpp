@@ -5,6 +5,7 @@
 #include "ldap/dn.hpp"
 #include "ldap/filter.hpp"
 #include "mapping/customer_query.hpp"
+#include "mapping/login_name.hpp"
 
 namespace scopegate::mapping {
 
@@ -76,7 +77,9 @@ agent_record mapping_store::to_agent(const ldap::entry& e) const {
   const auto& a = dir_.cfg().agents;
   agent_record r;
   r.dn = e.dn;
-  r.login = std::string(e.first(a.login_attribute));
+  // The same name the agent is known by when it authenticates.
+  auto name = stored_login(e, dir_.cfg());
+  r.login = name ? *name : std::string(e.first(a.login_attribute));
   r.name = std::string(e.first("displayName"));
   if (r.name.empty()) r.name = std::string(e.first("cn"));
   if (a.partner_attribute) r.partner_ids = values_or_empty(e, *a.partner_attribute);

@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "gateway/admin_api/change_log.hpp"
+#include "gateway/auth/authenticator.hpp"
 #include "gateway/auth/sessions.hpp"
 #include "gateway/request_context.hpp"
 #include "mapping/customer_source.hpp"
@@ -39,15 +40,15 @@ class assets {
 
 class session_resource {
  public:
-  session_resource(const config::config& cfg, mapping::directory& directory,
-                   mapping::mapping_store& store, admin_sessions& sessions);
+  session_resource(const config::config& cfg, authenticator& auth, mapping::mapping_store& store,
+                   admin_sessions& sessions);
   [[nodiscard]] net::awaitable<response> login(request_context& ctx);
   [[nodiscard]] net::awaitable<response> get(request_context& ctx);
   [[nodiscard]] net::awaitable<response> logout(request_context& ctx);
 
  private:
   const config::config& cfg_;
-  mapping::directory& directory_;
+  authenticator& auth_;
   mapping::mapping_store& store_;
   admin_sessions& sessions_;
 };

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdio>
 #include <limits>
+#include <variant>
 
 #include "gateway/admin_api/resources.hpp"
 #include "gateway/auth/authenticator.hpp"
@@ -35,6 +36,24 @@ response bad(std::string_view detail) {
 response ledger_down() {
   return problem(http::status::service_unavailable, "ledger-unavailable",
                  "the reveal ledger cannot be read; try again shortly");
+}
+
+// The agent an admin names in the path, found by any spelling of its login; the caller keys
+// limits and quotas on its stored login only (one entry, one principal).
+net::awaitable<std::variant<mapping::agent, response>> named_agent(mapping::directory& directory,
+                                                                   const config::config& cfg,
+                                                                   std::string typed) {
+  auto canonical = canonical_login(typed, cfg.auth.login_case);
+  if (!canonical)
+    co_return bad("the agent login is empty, too long or contains control characters");
+  std::string login = *canonical;
+  auto found = co_await directory.find_agent(std::move(login));
+  if (!found) {
+    spdlog::warn("agent lookup for the limit page failed: {}", found.error().message);
+    co_return directory_unavailable();
+  }
+  if (!*found) co_return problem(http::status::not_found, "agent-not-found", "no such agent");
+  co_return std::move(**found);
 }
 
 std::string iso(policy::sys_seconds t) {
@@ -200,18 +219,12 @@ net::awaitable<response> reveals_resource::revealers(request_context& ctx) {
 }
 
 net::awaitable<response> reveals_resource::limit_get(request_context& ctx) {
-  auto canonical = canonical_login(ctx.param("login"), cfg_.auth.login_case);
-  if (!canonical)
-    co_return bad("the agent login is empty, too long or contains control characters");
-  std::string agent = *canonical;
-  std::string login = agent;
-  auto found = co_await directory_.find_agent(std::move(login));
-  if (!found) {
-    spdlog::warn("agent lookup for limit page failed: {}", found.error().message);
-    co_return directory_unavailable();
-  }
-  if (!*found) co_return problem(http::status::not_found, "agent-not-found", "no such agent");
-  auto personal = policy::personal_limit(**found, cfg_.agents);
+  std::string typed = ctx.param("login");
+  auto named = co_await named_agent(directory_, cfg_, std::move(typed));
+  if (auto* refused = std::get_if<response>(&named)) co_return std::move(*refused);
+  const auto& found = std::get<mapping::agent>(named);
+  std::string agent = found.login;
+  auto personal = policy::personal_limit(found, cfg_.agents);
   std::string who = agent;
   auto q = co_await ledger_.quota_of(std::move(who), personal);
   std::string who2 = agent;
@@ -241,10 +254,10 @@ net::awaitable<response> reveals_resource::limit_get(request_context& ctx) {
 }
 
 net::awaitable<response> reveals_resource::limit_put(request_context& ctx) {
-  auto canonical = canonical_login(ctx.param("login"), cfg_.auth.login_case);
-  if (!canonical)
-    co_return bad("the agent login is empty, too long or contains control characters");
-  std::string agent = *canonical;
+  std::string typed = ctx.param("login");
+  auto named = co_await named_agent(directory_, cfg_, std::move(typed));
+  if (auto* refused = std::get_if<response>(&named)) co_return std::move(*refused);
+  std::string agent = std::get<mapping::agent>(named).login;
   std::string admin = ctx.admin->login;
   boost::system::error_code ec;
   auto v = json::parse(ctx.req.body(), ec);
@@ -294,10 +307,10 @@ net::awaitable<response> reveals_resource::limit_put(request_context& ctx) {
 }
 
 net::awaitable<response> reveals_resource::limit_delete(request_context& ctx) {
-  auto canonical = canonical_login(ctx.param("login"), cfg_.auth.login_case);
-  if (!canonical)
-    co_return bad("the agent login is empty, too long or contains control characters");
-  std::string agent = *canonical;
+  std::string typed = ctx.param("login");
+  auto named = co_await named_agent(directory_, cfg_, std::move(typed));
+  if (auto* refused = std::get_if<response>(&named)) co_return std::move(*refused);
+  std::string agent = std::get<mapping::agent>(named).login;
   auto p = parameters::from_query(ctx.url, {"duration"});
   if (!p) co_return bad(p.error().detail);
   auto d = p->text("duration");

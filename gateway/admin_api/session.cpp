@@ -14,9 +14,9 @@ namespace scopegate::gateway::admin_api {
 
 namespace json = boost::json;
 
-session_resource::session_resource(const config::config& cfg, mapping::directory& directory,
+session_resource::session_resource(const config::config& cfg, authenticator& auth,
                                    mapping::mapping_store& store, admin_sessions& sessions)
-    : cfg_(cfg), directory_(directory), store_(store), sessions_(sessions) {}
+    : cfg_(cfg), auth_(auth), store_(store), sessions_(sessions) {}
 
 net::awaitable<response> session_resource::login(request_context& ctx) {
   // The login has no CSRF token yet; a foreign page may still not log the browser in.
@@ -41,37 +41,26 @@ net::awaitable<response> session_resource::login(request_context& ctx) {
     co_return problem(http::status::unsupported_media_type, "unsupported-media-type",
                       "send login and password as JSON or as a form");
   }
-  auto login = canonical_login(raw_login, cfg_.auth.login_case);
-  std::string address = ctx.conn.peer.to_string();
-  std::string throttle_key = login ? *login : std::string("\x01invalid");
-  int retry_after = 0;
-  if (sessions_.throttled(throttle_key, address, retry_after)) {
-    auto res = problem(http::status::too_many_requests, "too-many-login-attempts",
-                       "too many failed logins; wait a minute and try again");
-    res.set(http::field::retry_after, std::to_string(retry_after));
-    co_return res;
-  }
-  auto refuse = [&] {
-    sessions_.record_failure(throttle_key, address);
-    return problem(http::status::unauthorized, "invalid-credentials",
-                   "the login or the password is wrong");
-  };
-  if (!login || password.empty() || password.find('\0') != std::string::npos) co_return refuse();
-  ctx.agent = *login;
-  std::string lookup = *login;
-  auto agent = co_await directory_.find_agent(std::move(lookup));
-  if (!agent) co_return directory_unavailable();
-  if (!*agent) co_return refuse();
-  std::string dn = (*agent)->dn;
-  auto ok = co_await directory_.check_password(std::move(dn), std::move(password));
-  if (!ok) co_return directory_unavailable();
-  if (!*ok) co_return refuse();
+  // The same check, throttle and client address as API Basic: one budget of guesses per
+  // login and per client, whichever door they come through.
+  std::string address = ctx.client;
+  auto verified =
+      co_await auth_.verify_password(std::move(raw_login), std::move(password), std::move(address));
+  if (verified.status == auth_status::throttled)
+    co_return too_many_login_attempts(verified.retry_after_seconds);
+  if (verified.status == auth_status::unavailable) co_return directory_unavailable();
+  if (verified.status != auth_status::ok)
+    co_return problem(http::status::unauthorized, "invalid-credentials",
+                      "the login or the password is wrong");
+  // From here on the entry's own login, never what was typed.
+  const mapping::agent& agent = *verified.agent;
+  ctx.agent = agent.login;
 
   bool admin = false;
   for (const auto& group : cfg_.admin.group_dns) {
     std::string g = group;
     std::string attr = cfg_.admin.member_attribute;
-    std::string member = (*agent)->dn;
+    std::string member = agent.dn;
     auto member_of =
         co_await store_.group_has_member(std::move(g), std::move(attr), std::move(member));
     if (!member_of) co_return directory_unavailable();
@@ -81,15 +70,15 @@ net::awaitable<response> session_resource::login(request_context& ctx) {
     }
   }
   if (!admin) {
-    spdlog::info("admin: refused dashboard login of non-admin {}", *login);
+    spdlog::info("admin: refused dashboard login of non-admin {}", agent.login);
     co_return problem(http::status::forbidden, "not-an-admin",
                       "your credentials are right, but you are not a member of an admin group; "
                       "ask an administrator for access to the dashboard");
   }
-  std::string name(((*agent)->entry).first("displayName"));
-  if (name.empty()) name = std::string(((*agent)->entry).first("cn"));
-  auto created = sessions_.create(*login, (*agent)->dn, name);
-  spdlog::info("admin: {} logged in to the dashboard", *login);
+  std::string name(agent.entry.first("displayName"));
+  if (name.empty()) name = std::string(agent.entry.first("cn"));
+  auto created = sessions_.create(agent.login, agent.dn, name);
+  spdlog::info("admin: {} logged in to the dashboard", agent.login);
   json::object o;
   o["login"] = created.who.login;
   o["name"] = created.who.name;

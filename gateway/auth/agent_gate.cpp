@@ -15,10 +15,14 @@ agent_gate::agent_gate(const config::config& cfg, authenticator& auth,
 
 net::awaitable<std::optional<response>> agent_gate::admit(request_context& ctx,
                                                           bool customer_section) {
-  auto auth = co_await auth_.authenticate(ctx.req, ctx.conn);
+  std::string address = ctx.client;
+  auto auth = co_await auth_.authenticate(ctx.req, ctx.conn, std::move(address));
   ctx.via = auth.via;
-  if (!auth.login_hint.empty()) ctx.agent = auth.login_hint;
+  // A refused attempt logs no login: what a client typed is not a principal (and may be a
+  // password typed into the wrong field).
   if (auth.status == auth_status::unavailable) co_return ctx.fail(directory_unavailable());
+  if (auth.status == auth_status::throttled)
+    co_return ctx.deny(too_many_login_attempts(auth.retry_after_seconds));
   if (auth.status != auth_status::ok) {
     auto res =
         problem(http::status::unauthorized, "unauthorized", "valid agent credentials are required");

@@ -12,8 +12,15 @@ namespace scopegate::gateway {
 
 namespace {
 
-constexpr std::size_t k_max_login = 256;
 constexpr std::size_t k_max_cache = 100'000;
+
+// Ends a throttled attempt when the check returns, however it returns.
+struct throttle_outcome {
+  login_throttle& throttle;
+  const login_throttle::attempt& attempt;
+  login_throttle::outcome result = login_throttle::outcome::failed;
+  ~throttle_outcome() { throttle.end(attempt, result); }
+};
 
 template <class Map>
 void prune(Map& map) {
@@ -25,22 +32,9 @@ void prune(Map& map) {
 
 }  // namespace
 
-std::optional<std::string> canonical_login(std::string_view raw, config::case_rule rule) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t'; };
-  while (!raw.empty() && is_space(raw.front()))
-    raw.remove_prefix(1);
-  while (!raw.empty() && is_space(raw.back()))
-    raw.remove_suffix(1);
-  if (raw.empty() || raw.size() > k_max_login) return std::nullopt;
-  std::string out;
-  out.reserve(raw.size());
-  for (char c : raw) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return std::nullopt;
-    if (rule == config::case_rule::lower && c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-    out.push_back(c);
-  }
-  return out;
+bool acceptable_password(std::string_view password) {
+  if (password.find('\0') != std::string_view::npos) return false;
+  return password.find_first_not_of(" \t\r\n\v\f") != std::string_view::npos;
 }
 
 std::string sha256_hex(std::string_view data) {
@@ -64,7 +58,12 @@ bool secrets_equal(std::string_view a, std::string_view b) {
 
 authenticator::authenticator(mapping::directory& dir, const config::auth_config& cfg,
                              int agent_cache_seconds)
-    : dir_(dir), cfg_(cfg), agent_ttl_(agent_cache_seconds) {
+    : dir_(dir),
+      cfg_(cfg),
+      agent_ttl_(agent_cache_seconds),
+      // Not a valid entry name in any directory scopegate reads: the bind always fails.
+      nobody_dn_("cn=scopegate-no-such-agent," + dir.cfg().agents.base_dn),
+      throttle_(cfg) {
   unsigned char salt[32];
   if (RAND_bytes(salt, sizeof salt) != 1) throw std::runtime_error("no randomness for salt");
   salt_.assign(reinterpret_cast<const char*>(salt), sizeof salt);
@@ -85,8 +84,12 @@ void authenticator::forget_agents() {
 }
 
 net::awaitable<auth_result> authenticator::authenticate(const request& req,
-                                                        const connection_info& conn) {
-  if (req.find("X-Scopegate-Api-Key") != req.end()) co_return co_await trusted_client(req, conn);
+                                                        const connection_info& conn,
+                                                        std::string client_address) {
+  if (req.find("X-Scopegate-Api-Key") != req.end()) {
+    auto trusted = co_await trusted_client(req, conn);
+    co_return trusted;
+  }
   auto it = req.find(http::field::authorization);
   if (it == req.end()) co_return auth_result{};
   std::string_view value = it->value();
@@ -95,7 +98,9 @@ net::awaitable<auth_result> authenticator::authenticate(const request& req,
       !std::equal(scheme.begin(), scheme.end(), value.begin(),
                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
     co_return auth_result{};
-  co_return co_await basic(value.substr(scheme.size()));
+  std::string_view credentials = value.substr(scheme.size());
+  auto verified = co_await basic(credentials, std::move(client_address));
+  co_return verified;
 }
 
 net::awaitable<ldap::result<std::optional<mapping::agent>>> authenticator::lookup_agent(
@@ -115,24 +120,49 @@ net::awaitable<ldap::result<std::optional<mapping::agent>>> authenticator::looku
   co_return found;
 }
 
-net::awaitable<auth_result> authenticator::basic(std::string_view credentials) {
+net::awaitable<auth_result> authenticator::basic(std::string_view credentials,
+                                                 std::string client_address) {
+  auto decoded = base64_decode(credentials);
+  std::string raw_login, password;
+  if (decoded) {
+    auto colon = decoded->find(':');
+    if (colon != std::string::npos) {
+      raw_login = decoded->substr(0, colon);
+      password = decoded->substr(colon + 1);
+    }
+  }
+  auto out = co_await verify_password(std::move(raw_login), std::move(password),
+                                      std::move(client_address));
+  co_return out;
+}
+
+net::awaitable<auth_result> authenticator::verify_password(std::string raw_login,
+                                                           std::string password,
+                                                           std::string client_address) {
   auth_result out;
   out.via = "basic";
-  auto decoded = base64_decode(credentials);
-  if (!decoded) co_return out;
-  auto colon = decoded->find(':');
-  if (colon == std::string::npos) co_return out;
-  std::string_view password = std::string_view(*decoded).substr(colon + 1);
-  auto login = canonical_login(std::string_view(*decoded).substr(0, colon), cfg_.login_case);
-  // Empty passwords would be an anonymous bind that "succeeds": refused before any LDAP call.
-  if (!login || password.empty() || password.find('\0') != std::string_view::npos) co_return out;
-  out.login_hint = *login;
+  // Throttled by the case-folded login as typed: every spelling of one name counts together,
+  // and unknown logins count like known ones. An unusable login counts for the address only.
+  auto folded = canonical_login(raw_login, config::case_rule::lower);
+  login_throttle::attempt attempt{.login_key = folded ? *folded : std::string(),
+                                  .address = std::move(client_address),
+                                  .credentials = sha256_hex(salt_ + raw_login + '\0' + password)};
+  auto gate = throttle_.begin(attempt);
+  if (!gate.allowed) {
+    out.status = auth_status::throttled;
+    out.retry_after_seconds = gate.retry_after_seconds;
+    co_return out;
+  }
+  // Every way out below is a failure unless it says otherwise.
+  throttle_outcome outcome{throttle_, attempt};
+  auto login = canonical_login(raw_login, cfg_.login_case);
+  if (!login || !acceptable_password(password)) co_return out;
 
   auto now = std::chrono::steady_clock::now();
   std::string cache_key;  // salted: a dump of the cache reveals no password
   bool verified = false;
   if (cfg_.bind_cache_seconds > 0) {
-    cache_key = sha256_hex(salt_ + *login + '\0' + std::string(password));
+    cache_key = sha256_hex(salt_ + *login + '\0' + password);
     std::lock_guard lock(mutex_);
     auto it = binds_.find(cache_key);
     verified = it != binds_.end() && it->second.expires > now;
@@ -140,16 +170,23 @@ net::awaitable<auth_result> authenticator::basic(std::string_view credentials) {
 
   auto agent = co_await lookup_agent(*login);
   if (!agent) {
+    outcome.result = login_throttle::outcome::undecided;
     out.status = auth_status::unavailable;
     co_return out;
   }
-  if (!*agent) co_return out;
+  if (!*agent) {
+    // The same work as a wrong password: the time does not tell which logins exist.
+    std::string nobody = nobody_dn_;
+    auto ignored = co_await dir_.check_password(std::move(nobody), std::move(password));
+    (void)ignored;
+    co_return out;
+  }
 
   if (!verified) {
-    std::string secret(password);
     std::string dn = (*agent)->dn;
-    auto ok = co_await dir_.check_password(std::move(dn), std::move(secret));
+    auto ok = co_await dir_.check_password(std::move(dn), std::move(password));
     if (!ok) {
+      outcome.result = login_throttle::outcome::undecided;
       out.status = auth_status::unavailable;
       co_return out;
     }
@@ -160,6 +197,7 @@ net::awaitable<auth_result> authenticator::basic(std::string_view credentials) {
       binds_[cache_key] = {*login, now + std::chrono::seconds(cfg_.bind_cache_seconds)};
     }
   }
+  outcome.result = login_throttle::outcome::succeeded;
   out.status = auth_status::ok;
   out.agent = std::move(**agent);
   co_return out;
@@ -176,7 +214,6 @@ net::awaitable<auth_result> authenticator::trusted_client(const request& req,
   out.via = "client:" + client->name;
   auto login = canonical_login(req["X-Scopegate-Agent"], cfg_.login_case);
   if (!login) co_return out;
-  out.login_hint = *login;
   auto agent = co_await lookup_agent(*login);
   if (!agent) {
     out.status = auth_status::unavailable;

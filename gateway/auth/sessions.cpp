@@ -14,8 +14,6 @@ namespace scopegate::gateway {
 namespace {
 
 constexpr std::size_t k_max_sessions = 10'000;
-constexpr std::size_t k_max_throttle_keys = 100'000;
-constexpr auto k_window = std::chrono::minutes(1);
 
 }  // namespace
 
@@ -116,46 +114,6 @@ void admin_sessions::remove(std::string_view token) {
 std::size_t admin_sessions::count() const {
   std::lock_guard lock(mutex_);
   return sessions_.size();
-}
-
-bool admin_sessions::over_limit(std::deque<clock::time_point>& failures, clock::time_point at,
-                                int& retry_after) {
-  while (!failures.empty() && at - failures.front() >= k_window)
-    failures.pop_front();
-  if (static_cast<int>(failures.size()) < cfg_.login_attempts_per_minute) return false;
-  auto wait = std::chrono::duration_cast<std::chrono::seconds>(failures.front() + k_window - at);
-  retry_after = std::max(retry_after, static_cast<int>(wait.count()) + 1);
-  return true;
-}
-
-bool admin_sessions::throttled(const std::string& login, const std::string& address,
-                               int& retry_after) {
-  std::lock_guard lock(mutex_);
-  auto at = now();
-  bool out = false;
-  if (auto it = failures_by_login_.find(login); it != failures_by_login_.end())
-    out = over_limit(it->second, at, retry_after) || out;
-  if (auto it = failures_by_address_.find(address); it != failures_by_address_.end())
-    out = over_limit(it->second, at, retry_after) || out;
-  return out;
-}
-
-void admin_sessions::record_failure(const std::string& login, const std::string& address) {
-  std::lock_guard lock(mutex_);
-  auto at = now();
-  for (auto* map : {&failures_by_login_, &failures_by_address_}) {
-    if (map->size() >= k_max_throttle_keys)
-      std::erase_if(
-          *map, [&](auto& kv) { return kv.second.empty() || at - kv.second.back() >= k_window; });
-  }
-  auto push = [&](std::deque<clock::time_point>& d) {
-    d.push_back(at);
-    // Only the last `limit` failures matter for the window.
-    while (static_cast<int>(d.size()) > cfg_.login_attempts_per_minute)
-      d.pop_front();
-  };
-  push(failures_by_login_[login]);
-  push(failures_by_address_[address]);
 }
 
 bool admin_sessions::secure_cookies(const connection_info& conn) const {

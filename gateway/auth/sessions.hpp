@@ -1,6 +1,6 @@
 // Dashboard sessions: who is logged in to /admin, their CSRF tokens, idle and absolute
-// expiry, and the failed-login throttle. `require_admin` is the one check every admin
-// handler calls before doing anything.
+// expiry (the failed-login throttle is login_throttle, shared with API Basic). `require_admin` is
+// the one check every admin handler calls before doing anything.
 //
 //   auto gate = require_admin(sessions, req);
 //   if (auto* refused = std::get_if<response>(&gate)) co_return std::move(*refused);
@@ -11,7 +11,6 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -55,12 +54,6 @@ class admin_sessions {
   void remove(std::string_view token);
   [[nodiscard]] std::size_t count() const;
 
-  // Failed-login throttle: true when `login` or `address` had login_attempts_per_minute
-  // failures in the last minute. `retry_after` gets the seconds until one expires.
-  [[nodiscard]] bool throttled(const std::string& login, const std::string& address,
-                               int& retry_after);
-  void record_failure(const std::string& login, const std::string& address);
-
   // Whether cookies on `conn` are Secure and __Host- (the connection is TLS, or
   // admin.secure_cookie says TLS terminates in front of the gateway).
   [[nodiscard]] bool secure_cookies(const connection_info& conn) const;
@@ -81,13 +74,10 @@ class admin_sessions {
   };
   clock::time_point now() const;
   bool expired(const session& s, clock::time_point at) const;
-  bool over_limit(std::deque<clock::time_point>& failures, clock::time_point at, int& retry_after);
 
   config::admin_config cfg_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, session> sessions_;  // sha256(token) -> session
-  std::unordered_map<std::string, std::deque<clock::time_point>> failures_by_login_;
-  std::unordered_map<std::string, std::deque<clock::time_point>> failures_by_address_;
   clock::duration skew_{};
 };
 

@@ -1,5 +1,8 @@
 #include "gateway/http/problem.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -26,6 +29,13 @@ response problem(http::status status, std::string_view type_suffix, std::string_
 response directory_unavailable() {
   return problem(http::status::service_unavailable, "ldap-unavailable",
                  "the directory cannot be reached; try again shortly");
+}
+
+response too_many_login_attempts(int retry_after_seconds) {
+  auto res = problem(http::status::too_many_requests, "too-many-login-attempts",
+                     "too many failed logins; wait and try again");
+  res.set(http::field::retry_after, std::to_string(std::max(retry_after_seconds, 1)));
+  return res;
 }
 
 response bad_query(std::string_view detail) {

@@ -26,6 +26,10 @@ inline constexpr int k_retry_after_seconds = 2;
 // 503: the directory could not answer (never "everything", never a guess).
 [[nodiscard]] response directory_unavailable();
 
+// 429 too-many-login-attempts with Retry-After: password guessing throttled. The same
+// answer whether or not the login exists.
+[[nodiscard]] response too_many_login_attempts(int retry_after_seconds);
+
 // 400 bad-query with `detail`.
 [[nodiscard]] response bad_query(std::string_view detail);
 

@@ -68,6 +68,9 @@ TEST_CASE("minimal config gets every default") {
   CHECK(c.auth.trusted_clients.empty());
   CHECK(c.auth.bind_cache_seconds == 60);
   CHECK(c.auth.login_case == case_rule::lower);
+  CHECK(c.auth.failed_attempts_per_minute == 10);
+  CHECK(c.auth.failed_attempts_per_address_per_minute == 50);
+  CHECK(c.auth.failed_attempts_window_seconds == 60);
 
   CHECK(c.log.level == "info");
   CHECK(c.log.access_log);
@@ -150,6 +153,9 @@ auth:
       networks: [10.1.0.0/16, "fd00::/8"]
   bind_cache_seconds: 0
   login_case: preserve
+  failed_attempts_per_minute: 4
+  failed_attempts_per_address_per_minute: 40
+  failed_attempts_window_seconds: 5
 log:
   level: debug
   access_log: false
@@ -202,6 +208,9 @@ log:
   CHECK(c.auth.trusted_clients[0].networks == std::vector<std::string>{"10.1.0.0/16", "fd00::/8"});
   CHECK(c.auth.bind_cache_seconds == 0);
   CHECK(c.auth.login_case == case_rule::preserve);
+  CHECK(c.auth.failed_attempts_per_minute == 4);
+  CHECK(c.auth.failed_attempts_per_address_per_minute == 40);
+  CHECK(c.auth.failed_attempts_window_seconds == 5);
   CHECK(c.log.level == "debug");
   CHECK_FALSE(c.log.access_log);
 

@@ -122,6 +122,10 @@ TEST_CASE("out of range numbers") {
       {"scope:\n  cache_ttl_seconds: -1\n", "scope.cache_ttl_seconds"},
       {"scope:\n  cache_max_entries: 0\n", "scope.cache_max_entries"},
       {"auth:\n  bind_cache_seconds: -1\n", "auth.bind_cache_seconds"},
+      {"auth:\n  failed_attempts_per_minute: 0\n", "auth.failed_attempts_per_minute"},
+      {"auth:\n  failed_attempts_per_address_per_minute: 0\n",
+       "auth.failed_attempts_per_address_per_minute"},
+      {"auth:\n  failed_attempts_window_seconds: 3601\n", "auth.failed_attempts_window_seconds"},
   };
   for (const auto& r : rows) {
     CAPTURE(r.yaml);

@@ -138,7 +138,6 @@ TEST_CASE("admin section: defaults, values and validation") {
     CHECK(c.admin.session_idle_minutes == 30);
     CHECK(c.admin.session_max_hours == 8);
     CHECK(c.admin.history_database_path.empty());
-    CHECK(c.admin.login_attempts_per_minute == 5);
     CHECK_FALSE(c.admin.secure_cookie);
     CHECK(c.admin.partner_object_classes == std::vector<std::string>{"scopegatePartner"});
   }
@@ -149,7 +148,6 @@ TEST_CASE("admin section: defaults, values and validation") {
   session_idle_minutes: 10
   session_max_hours: 2
   history_database_path: /tmp/h.sqlite
-  login_attempts_per_minute: 3
   secure_cookie: true
   partner_object_classes: [groupOfNames, extensibleObject]
 )");
@@ -158,7 +156,6 @@ TEST_CASE("admin section: defaults, values and validation") {
     CHECK(c.admin.session_idle_minutes == 10);
     CHECK(c.admin.session_max_hours == 2);
     CHECK(c.admin.history_database_path == "/tmp/h.sqlite");
-    CHECK(c.admin.login_attempts_per_minute == 3);
     CHECK(c.admin.secure_cookie);
     CHECK(c.admin.partner_object_classes.size() == 2);
   }
@@ -167,8 +164,10 @@ TEST_CASE("admin section: defaults, values and validation") {
           "admin.group_dns[0]");
     CHECK(error_of(kMinimal + "admin:\n  session_idle_minutes: 0\n").key_path() ==
           "admin.session_idle_minutes");
-    CHECK(error_of(kMinimal + "admin:\n  login_attempts_per_minute: 0\n").key_path() ==
-          "admin.login_attempts_per_minute");
+    // The dashboard's old throttle key names its replacement (one throttle for every way in).
+    auto moved = error_of(kMinimal + "admin:\n  login_attempts_per_minute: 5\n");
+    CHECK(moved.key_path() == "admin.login_attempts_per_minute");
+    CHECK(moved.message().find("auth.failed_attempts_per_minute") != std::string::npos);
     CHECK(error_of(kMinimal + "admin:\n  member_attribute: \"bad attr\"\n").key_path() ==
           "admin.member_attribute");
     CHECK(error_of(kMinimal + "admin:\n  session_idle_minutes: 600\n  session_max_hours: 1\n")

@@ -2,7 +2,7 @@
 // request heads. Input: one flags byte, then lines: the method, then `Name: value` header
 // lines. `@S` in a line becomes the live session's token, `@C` its CSRF token, so the
 // fuzzer can build requests that hold the real secrets around hostile bytes.
-// Property: require_admin admits exactly when the cookie sg_session (as cookie_value reads
+// Property: require_admin admits exactly when the cookie scopegate_session (as cookie_value reads
 // it) is the live token, the session has not expired, and a method other than GET/HEAD
 // carries X-CSRF-Token equal to the session's token. cookie_value returns a part of a
 // Cookie header or nothing.

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "gateway/auth/login_throttle.hpp"
 #include "gateway/auth/sessions.hpp"
 #include "gateway/service.hpp"
 #include "tests/gateway/scenario.hpp"
@@ -27,8 +28,9 @@ std::string admin_ldif() {
 
 std::string admin_yaml(const std::string& scope = "", const std::string& admin_extra = "") {
   return scenario_yaml("@URI@", scope, "  member_attribute: member\n",
-                       "admin:\n  group_dns: [\"" + k_admins +
-                           "\"]\n  login_attempts_per_minute: 3\n" + admin_extra);
+                       "admin:\n  group_dns: [\"" + k_admins + "\"]\n" + admin_extra +
+                           "auth:\n  failed_attempts_per_minute: 3\n"
+                           "  failed_attempts_per_address_per_minute: 3\n");
 }
 
 admin_client logged_in(const running_gateway& gw) {
@@ -150,7 +152,7 @@ TEST_CASE("failed dashboard logins are throttled per login and per address") {
   CHECK(r.status == 429);
   CHECK(!r.header("retry-after").empty());
   CHECK(c.login("a1", "a1-pw").status == 429);  // same address
-  gw.svc->admin().advance_clock(std::chrono::seconds(61));
+  gw.svc->throttle().advance_clock(std::chrono::seconds(61));
   CHECK(c.login("owner", "owner-pw").status == 200);
 }
 

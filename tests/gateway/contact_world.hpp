@@ -107,7 +107,9 @@ scope:
   bypass_groups: ["cn=owners,ou=groups,dc=example,dc=com"]
 admin:
   group_dns: ["cn=owners,ou=groups,dc=example,dc=com"]
-  login_attempts_per_minute: 1000
+auth:
+  failed_attempts_per_minute: 1000
+  failed_attempts_per_address_per_minute: 1000
 masking:
   style: partial
   visible_to_groups: ["cn=viewers,ou=groups,dc=example,dc=com"]

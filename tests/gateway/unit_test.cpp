@@ -20,6 +20,54 @@ TEST_CASE("login canonicalization refuses what can never authenticate") {
   CHECK_FALSE(gateway::canonical_login(std::string(257, 'a'), case_rule::lower));
 }
 
+TEST_CASE("every Unicode spelling of one login has one canonical form") {
+  using config::case_rule;
+  const std::string jorg = "j\xc3\xb6rg";  // jörg, precomposed
+  for (auto rule : {case_rule::lower, case_rule::preserve}) {
+    CAPTURE(rule == case_rule::lower);
+    // NFD (o + combining diaeresis) and fullwidth letters are NFKC-equal to the plain form.
+    CHECK(gateway::canonical_login("jo\xcc\x88rg", rule) == jorg);
+    CHECK(gateway::canonical_login("\xef\xbd\x8a\xc3\xb6\xef\xbd\x92\xef\xbd\x87", rule) == jorg);
+    CHECK(gateway::canonical_login("\xef\xbd\x81\xef\xbd\x8e\xef\xbd\x8e\xef\xbd\x81", rule) ==
+          "anna");
+    // No-break and ideographic spaces are spaces: trimmed, and inner runs become one.
+    CHECK(gateway::canonical_login("\xc2\xa0"
+                                   "anna\xe3\x80\x80",
+                                   rule) == "anna");
+    CHECK(gateway::canonical_login("anna \xc2\xa0 maria", rule) == "anna maria");
+  }
+  // Upper case beyond ASCII folds with `lower`, and stays as typed with `preserve`.
+  CHECK(gateway::canonical_login("J\xc3\x96RG", case_rule::lower) == jorg);
+  CHECK(gateway::canonical_login("JO\xcc\x88RG", case_rule::lower) == jorg);
+  CHECK(gateway::canonical_login("J\xc3\x96RG", case_rule::preserve) == "J\xc3\x96RG");
+  CHECK(gateway::canonical_login("\xce\xa3\xce\x91\xce\xa3", case_rule::lower) ==
+        gateway::canonical_login("\xcf\x83\xce\xb1\xcf\x83", case_rule::lower));
+}
+
+TEST_CASE("logins with invalid UTF-8 or invisible characters never authenticate") {
+  using config::case_rule;
+  for (auto rule : {case_rule::lower, case_rule::preserve}) {
+    CHECK_FALSE(gateway::canonical_login("j\xf6rg", rule));           // Latin-1, not UTF-8
+    CHECK_FALSE(gateway::canonical_login("an\xc0\xaena", rule));      // overlong encoding
+    CHECK_FALSE(gateway::canonical_login("anna\xed\xa0\x80", rule));  // a surrogate
+    CHECK_FALSE(gateway::canonical_login("an\xe2\x80\x8bna", rule));  // zero-width space
+    CHECK_FALSE(gateway::canonical_login("an\xc2\xadna", rule));      // soft hyphen
+    CHECK_FALSE(gateway::canonical_login("anna\xe2\x80\xae", rule));  // right-to-left override
+    CHECK_FALSE(gateway::canonical_login("an\x7fna", rule));
+    CHECK_FALSE(gateway::canonical_login("an\xc2\x85na", rule));  // C1 control (NEL)
+    CHECK_FALSE(gateway::canonical_login("\xe3\x80\x80", rule));  // only an ideographic space
+  }
+}
+
+TEST_CASE("empty, whitespace-only and NUL-containing passwords never reach the directory") {
+  CHECK_FALSE(gateway::acceptable_password(""));
+  CHECK_FALSE(gateway::acceptable_password(" "));
+  CHECK_FALSE(gateway::acceptable_password(" \t\r\n "));
+  CHECK_FALSE(gateway::acceptable_password(std::string("pw\0x", 4)));
+  CHECK(gateway::acceptable_password(" pw "));
+  CHECK(gateway::acceptable_password("x"));
+}
+
 TEST_CASE("secrets compare in constant time and exactly") {
   CHECK(gateway::secrets_equal("abc", "abc"));
   CHECK_FALSE(gateway::secrets_equal("abc", "abd"));

@@ -102,6 +102,18 @@ void slapd::modify(const std::string& ldif) const {
               quote(root_password) + " -f " + quote(file) + " 2>&1");
 }
 
+long slapd::completed_binds() const {
+  auto out = run_capture("ldapsearch -x -LLL -H " + quote(uri_) + " -D " + quote(root_dn) + " -w " +
+                         quote(root_password) +
+                         " -b cn=Bind,cn=Operations,cn=Monitor -s base monitorOpCompleted 2>&1");
+  auto at = out.find("monitorOpCompleted: ");
+  if (at == std::string::npos) throw std::runtime_error("no bind counter in: " + out);
+  // Not counted: this query's own bind (completed before its search runs) and those of the
+  // earlier queries.
+  ++monitor_queries_;
+  return std::stol(out.substr(at + 20)) - monitor_queries_;
+}
+
 std::string base_ldif() {
   return R"(dn: dc=example,dc=com
 objectClass: dcObject

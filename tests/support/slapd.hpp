@@ -44,6 +44,10 @@ class slapd {
   // Runs ldapmodify as the root DN with `ldif` (changetype records). Throws on failure.
   void modify(const std::string& ldif) const;
 
+  // Bind operations the server has completed so far (cn=Monitor), not counting the binds of
+  // these queries themselves. Throws when the counter cannot be read.
+  long completed_binds() const;
+
  private:
   void read_pid();
   std::string dir_;
@@ -52,6 +56,7 @@ class slapd {
   std::string tls_env_;  // the environment slapd-start needs for TLS, or empty
   int port_ = 0;
   int pid_ = 0;
+  mutable long monitor_queries_ = 0;
 };
 
 // The suffix entry and ou=people, ou=customers, ou=partners, ou=groups under it.
