@@ -13,6 +13,7 @@
 
 #include "ldap/detail/entry_reader.hpp"
 #include "ldap/detail/paging.hpp"
+#include "ldap/detail/result_codes.hpp"
 
 namespace scopegate::ldap::detail {
 
@@ -68,7 +69,10 @@ void connection::launch_attempt() {
   net::post(setup->executor(),
             [weak = weak_from_this(), state = state_, strand = strand_, bind_only = bind_only_]() {
               std::string err;  // ldap/ does not log; the backoff retry follows either way
-              ldap_handle ld = open_connection(state->cfg, !bind_only, err);
+              int code = 0;
+              ldap_handle ld = open_connection(state->cfg, !bind_only, err, &code);
+              if (!ld && state->on_connect_failure && !state->stopped)
+                state->on_connect_failure(to_error(code, err));
               net::post(strand, [weak, ld = std::move(ld)]() mutable {
                 if (auto self = weak.lock()) self->on_setup_done(std::move(ld));
               });

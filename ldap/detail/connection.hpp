@@ -68,6 +68,8 @@ struct shared_state {
   client_stats stats;
   std::atomic<bool> stopped{false};
   std::atomic<std::size_t> outstanding{0};
+  // Told of every failed connection attempt (on the setup thread); set before start().
+  std::function<void(const error&)> on_connect_failure;
 };
 
 class connection : public std::enable_shared_from_this<connection> {

@@ -51,9 +51,10 @@ int await_result_blocking(LDAP* ld, int msgid, int timeout_ms, std::string& err)
 }
 
 ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, bool service_bind,
-                     std::string& err) {
+                     std::string& err, int& code) {
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, uri.c_str());
+  code = rc != LDAP_SUCCESS ? rc : LDAP_PARAM_ERROR;
   ldap_handle ld(raw);
   if (rc != LDAP_SUCCESS || !ld) {
     err = uri + ": " + ldap_err2string(rc);
@@ -61,16 +62,19 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
   }
   std::string what;
   if ((rc = apply_session_options(ld.get(), cfg, uri, what)) != LDAP_SUCCESS) {
+    code = rc;
     err = uri + ": setting " + what + ": " + ldap_err2string(rc);
     return nullptr;
   }
   if ((rc = ldap_connect(ld.get())) != LDAP_SUCCESS) {
+    code = rc;
     err = uri + ": connect: " + ldap_err2string(rc);
     return nullptr;
   }
   if (cfg.start_tls && !uri.starts_with("ldaps://")) {
     // Bounded by LDAP_OPT_TIMEOUT and LDAP_OPT_NETWORK_TIMEOUT (see session_options).
     if ((rc = ldap_start_tls_s(ld.get(), nullptr, nullptr)) != LDAP_SUCCESS) {
+      code = rc;
       err = uri + ": StartTLS: " + ldap_err2string(rc);
       return nullptr;
     }
@@ -84,7 +88,9 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
     if (rc == LDAP_SUCCESS)
       rc = await_result_blocking(ld.get(), msgid, cfg.connect_timeout_ms, why);
     if (rc != LDAP_SUCCESS) {
-      err = uri + ": service bind: " + (why.empty() ? ldap_err2string(rc) : why);
+      code = rc;
+      err = uri + ": service bind as " + cfg.bind_dn + ": " +
+            (why.empty() ? ldap_err2string(rc) : why);
       return nullptr;
     }
   }
@@ -93,10 +99,13 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
 
 }  // namespace
 
-ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, std::string& err) {
+ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, std::string& err,
+                            int* code) {
+  int last = LDAP_PARAM_ERROR;
   if (cfg.uris.empty()) err = "no LDAP URIs configured";
   for (const auto& uri : cfg.uris)
-    if (auto ld = open_one(cfg, uri, service_bind, err)) return ld;
+    if (auto ld = open_one(cfg, uri, service_bind, err, last)) return ld;
+  if (code) *code = last;
   return nullptr;
 }
 
