@@ -91,6 +91,19 @@ config load_config(const std::string& path) {
   return parse_config(ss.str(), path);
 }
 
+std::vector<std::string> risky_settings(const config& c) {
+  std::vector<std::string> out;
+  if (c.scope.unassigned_agents == unassigned_policy::all)
+    out.push_back(
+        "scope.unassigned_agents is 'all': an agent assigned to no partner sees every "
+        "customer of the directory");
+  if (!c.masking.enabled)
+    out.push_back(
+        "masking.enabled is false: every agent sees customers' contact details unmasked, and "
+        "no reveal is counted or recorded");
+  return out;
+}
+
 std::string describe(const config& c) {
   std::ostringstream o;
   auto list_or_none = [](const std::vector<std::string>& v) {

@@ -231,4 +231,8 @@ struct config {
 // A short multi-line human summary (for --check-config); secrets are shown as "***".
 [[nodiscard]] std::string describe(const config& cfg);
 
+// Valid settings that open data up, one line each naming the risk (empty when none): the
+// gateway logs each as a warning at start, and --check-config prints them.
+[[nodiscard]] std::vector<std::string> risky_settings(const config& cfg);
+
 }  // namespace scopegate::config

@@ -105,19 +105,11 @@ void parse_scope(const parser& p, const value& v, scope_config& c) {
   if (auto u = s.get("unassigned_agents"))
     c.unassigned_agents =
         p.one_of(*u, {"deny", "all"}) == "all" ? unassigned_policy::all : unassigned_policy::deny;
-  if (auto g = s.get("bypass_groups")) {
-    c.bypass_groups.clear();
-    for (const auto& item : p.list(*g))
-      c.bypass_groups.push_back(p.dn(item));
-  }
+  if (auto g = s.get("bypass_groups")) c.bypass_groups = p.dn_list(*g);
   if (auto a = s.get("group_member_attribute")) c.group_member_attribute = p.attribute(*a);
   set_int(p, s, "cache_ttl_seconds", c.cache_ttl_seconds, 0, k_max_int);
   set_int(p, s, "cache_max_entries", c.cache_max_entries, 1, k_max_size);
-  if (auto g = s.get("creator_only_groups")) {
-    c.creator_only_groups.clear();
-    for (const auto& item : p.list(*g))
-      c.creator_only_groups.push_back(p.dn(item));
-  }
+  if (auto g = s.get("creator_only_groups")) c.creator_only_groups = p.dn_list(*g);
   if (auto f = s.get("fieldworkers_see_all_customers"))
     c.fieldworkers_see_all_customers = p.boolean(*f);
 }

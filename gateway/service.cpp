@@ -7,7 +7,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
+#include <mutex>
 #include <thread>
 
 #include "gateway/admin_api/admin_json.hpp"
@@ -30,6 +32,34 @@
 namespace scopegate::gateway {
 
 namespace {
+
+// Logs failed LDAP connection attempts: a refused service bind as an error naming the bind
+// DN (the gateway stays not ready until it succeeds), anything else as a warning; each kind
+// once, then again only after a minute, so retries with backoff do not flood the log.
+std::function<void(const ldap::error&)> connect_failure_logger(std::string bind_dn) {
+  struct last_logged {
+    std::mutex mutex;
+    std::optional<ldap::errc> code;
+    std::chrono::steady_clock::time_point at;
+  };
+  auto last = std::make_shared<last_logged>();
+  return [last, bind_dn = std::move(bind_dn)](const ldap::error& e) {
+    {
+      std::lock_guard lock(last->mutex);
+      auto now = std::chrono::steady_clock::now();
+      if (last->code == e.code && now - last->at < std::chrono::minutes(1)) return;
+      last->code = e.code;
+      last->at = now;
+    }
+    if (e.code == ldap::errc::invalid_credentials)
+      spdlog::error(
+          "LDAP service bind as {} refused: invalid credentials (check ldap.bind_dn and "
+          "ldap.bind_password / bind_password_file); not ready until it succeeds",
+          bind_dn);
+    else
+      spdlog::warn("LDAP connection attempt failed ({}): {}", ldap::to_string(e.code), e.message);
+  };
+}
 
 // Groups whose membership policy needs besides the bypass groups: access-mode groups and
 // the groups whose members see contact fields unmasked.
@@ -234,6 +264,9 @@ void service::start() {
   // libldap may write to a socket the server already closed; that must be an error code,
   // not the end of the process.
   std::signal(SIGPIPE, SIG_IGN);
+  for (const auto& risk : config::risky_settings(parts_->cfg))
+    spdlog::warn("configuration: {}", risk);
+  parts_->ldap.on_connect_failure(connect_failure_logger(parts_->cfg.ldap.bind_dn));
   parts_->ldap.start();
   if (auto* index = parts_->index.get()) {
     auto* p = parts_.get();
