@@ -110,13 +110,13 @@ check "... and the gateway is not ready" \
 check "... and the password is not in the log" bash -c "! grep -q not-the-password '$work/wrong-pw.log'"
 stop_gateway
 
-check "no risk warnings for a good file" bash -c "! grep -q 'warn configuration:' '$work/gateway.log'"
+check "no risk warnings for a good file" bash -c "! grep -q 'warning configuration:' '$work/gateway.log'"
 { cat "$work/good.yaml"; printf '  unassigned_agents: all\nmasking:\n  enabled: false\n'; } > "$work/risky.yaml"
 start_gateway "$work/risky.yaml" "$work/risky.log"
 check "unassigned_agents: all is a start-up warning naming the risk" \
-  grep -q 'warn configuration: scope.unassigned_agents is .all.: an agent assigned to no partner sees every customer' "$work/risky.log"
+  grep -q 'warning configuration: scope.unassigned_agents is .all.: an agent assigned to no partner sees every customer' "$work/risky.log"
 check "masking.enabled: false is a start-up warning naming the risk" \
-  grep -q 'warn configuration: masking.enabled is false: every agent sees .* unmasked' "$work/risky.log"
+  grep -q 'warning configuration: masking.enabled is false: every agent sees .* unmasked' "$work/risky.log"
 check "--check-config prints the warnings too" \
   bash -c "'$bin' --check-config '$work/risky.yaml' | grep -c '^warning: ' | grep -qx 2"
 stop_gateway
