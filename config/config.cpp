@@ -135,7 +135,8 @@ std::string describe(const config& c) {
     << ", search " << join(c.customers.search_attributes, ", ") << ", fields " << join(fields, ", ")
     << ", max results " << c.customers.max_results << ", index "
     << (c.customers.index == customer_index::ldap ? "ldap" : "memory") << " (max staleness "
-    << c.customers.index_max_staleness_seconds << " s)\n";
+    << c.customers.index_max_staleness_seconds << " s), new logins " << c.customers.login_prefix
+    << "<random>\n";
   o << "scope: unassigned agents "
     << (c.scope.unassigned_agents == unassigned_policy::all ? "see all" : "denied")
     << ", bypass groups: " << list_or_none(c.scope.bypass_groups) << ", cache "

@@ -210,3 +210,12 @@ TEST_CASE("editable fields must name configured fields, never the login") {
   CHECK(error_of(kMinimal + "  editable_fields: [login]\n").key_path() ==
         "customers.editable_fields[0]");
 }
+
+TEST_CASE("customers.login_prefix: default, value, validation") {
+  CHECK(parse_config(kMinimal).customers.login_prefix == "c-");
+  CHECK(parse_config(kMinimal + "  login_prefix: cust.\n").customers.login_prefix == "cust.");
+  CHECK(parse_config(kMinimal + "  login_prefix: \"\"\n").customers.login_prefix.empty());
+  CHECK(error_of(kMinimal + "  login_prefix: \"a,b\"\n").key_path() == "customers.login_prefix");
+  CHECK(error_of(kMinimal + "  login_prefix: " + std::string(33, 'x') + "\n").key_path() ==
+        "customers.login_prefix");
+}
