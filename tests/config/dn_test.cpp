@@ -16,7 +16,7 @@ TEST_CASE("dn_attribute_types: libldap's parser decides what a DN is") {
   CHECK(dn_attribute_types("CN=A\\,B , OU=x") == types{"cn", "ou"});
   CHECK(dn_attribute_types("cn=a+uid=b,dc=x") == types{"cn", "dc"});
   const std::vector<std::string> not_dns = {
-      "",          "owners",        "cn owners,dc=x",    "cn=,dc=x", "=x", "cn=a,,dc=x",
+      "",          "owners",        "cn owners,dc=x",         "cn=,dc=x", "=x", "cn=a,,dc=x",
       "cn=a;dc=x", "cn=\"q\",dc=x", std::string("cn=a\0b", 6)};
   for (const auto& bad : not_dns) {
     CAPTURE(bad);
