@@ -145,6 +145,19 @@ config load_config(const std::string& path) {
   return parse_config(ss.str(), path);
 }
 
+std::vector<std::string> risky_settings(const config& c) {
+  std::vector<std::string> out;
+  if (c.scope.unassigned_agents == unassigned_policy::all)
+    out.push_back(
+        "scope.unassigned_agents is 'all': an agent assigned to no partner sees every "
+        "customer of the directory");
+  if (!c.masking.enabled)
+    out.push_back(
+        "masking.enabled is false: every agent sees customers' contact details unmasked, and "
+        "no reveal is counted or recorded");
+  return out;
+}
+
 std::string describe(const config& c) {
   std::ostringstream o;
   auto list_or_none = [](const std::vector<std::string>& v) {
@@ -180,7 +193,8 @@ std::string describe(const config& c) {
     << ", search " << join(c.customers.search_attributes, ", ") << ", fields " << join(fields, ", ")
     << ", max results " << c.customers.max_results << ", index "
     << (c.customers.index == customer_index::ldap ? "ldap" : "memory") << " (max staleness "
-    << c.customers.index_max_staleness_seconds << " s)\n";
+    << c.customers.index_max_staleness_seconds << " s), new logins " << c.customers.login_prefix
+    << "<random>\n";
   o << "scope: unassigned agents "
     << (c.scope.unassigned_agents == unassigned_policy::all ? "see all" : "denied")
     << ", bypass groups: " << list_or_none(c.scope.bypass_groups) << ", cache "

@@ -120,6 +120,9 @@ struct customers_config {
   int index_max_staleness_seconds = 5;
   // Set by the gateway on customers it creates: the creating agent's DN (creator scope).
   std::string owner_attribute = "scopegateOwner";
+  // New customers' logins are assigned by the gateway: this prefix and a random ID (clients
+  // never choose one, so no answer can tell whether a login is taken outside the scope).
+  std::string login_prefix = "c-";
   // JSON field names that create/PATCH/import may set; empty = every field but login.
   std::vector<std::string> editable_fields;
   std::vector<std::string> object_classes = {"inetOrgPerson", "scopegateCustomer"};
@@ -272,5 +275,9 @@ struct config {
 
 // A short multi-line human summary (for --check-config); secrets are shown as "***".
 [[nodiscard]] std::string describe(const config& cfg);
+
+// Valid settings that open data up, one line each naming the risk (empty when none): the
+// gateway logs each as a warning at start, and --check-config prints them.
+[[nodiscard]] std::vector<std::string> risky_settings(const config& cfg);
 
 }  // namespace scopegate::config

@@ -44,11 +44,7 @@ void parse_masking(const parser& p, const value& v, const customers_config& cust
   if (auto st = s.get("style"))
     c.style = p.one_of(*st, {"redact", "partial"}) == "partial" ? mask_style::partial
                                                                 : mask_style::redact;
-  if (auto g = s.get("visible_to_groups")) {
-    c.visible_to_groups.clear();
-    for (const auto& item : p.list(*g))
-      c.visible_to_groups.push_back(p.dn(item));
-  }
+  if (auto g = s.get("visible_to_groups")) c.visible_to_groups = p.dn_list(*g);
 }
 
 namespace {

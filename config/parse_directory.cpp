@@ -60,7 +60,7 @@ void parse_customers(const parser& p, const value& v, customers_config& c) {
   section s(p, v,
             {"base_dn", "filter", "login_attribute", "customer_id_attribute", "search_attributes",
              "fields", "max_results", "index", "index_max_staleness_seconds", "owner_attribute",
-             "editable_fields", "object_classes"});
+             "editable_fields", "object_classes", "login_prefix"});
   c.base_dn = p.dn(s.require("base_dn"));
   if (auto f = s.get("filter")) c.filter = p.filter(*f);
   if (auto a = s.get("login_attribute")) c.login_attribute = p.attribute(*a);
@@ -81,6 +81,17 @@ void parse_customers(const parser& p, const value& v, customers_config& c) {
         p.one_of(*i, {"memory", "ldap"}) == "ldap" ? customer_index::ldap : customer_index::memory;
   set_int(p, s, "index_max_staleness_seconds", c.index_max_staleness_seconds, 0, 86'400);
   if (auto a = s.get("owner_attribute")) c.owner_attribute = p.attribute(*a);
+  if (auto prefix = s.get("login_prefix")) {
+    c.login_prefix = p.scalar(*prefix, "a login prefix");
+    bool ok = c.login_prefix.size() <= 32 &&
+              std::all_of(c.login_prefix.begin(), c.login_prefix.end(), [](char ch) {
+                return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                       (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.';
+              });
+    if (!ok)
+      p.fail(*prefix, "expected at most 32 letters, digits, '-', '_' or '.', got " +
+                          p.show(*prefix, c.login_prefix));
+  }
   if (auto e = s.get("editable_fields")) {
     c.editable_fields.clear();
     for (const auto& item : p.list(*e)) {
@@ -107,19 +118,11 @@ void parse_scope(const parser& p, const value& v, scope_config& c) {
   if (auto u = s.get("unassigned_agents"))
     c.unassigned_agents =
         p.one_of(*u, {"deny", "all"}) == "all" ? unassigned_policy::all : unassigned_policy::deny;
-  if (auto g = s.get("bypass_groups")) {
-    c.bypass_groups.clear();
-    for (const auto& item : p.list(*g))
-      c.bypass_groups.push_back(p.dn(item));
-  }
+  if (auto g = s.get("bypass_groups")) c.bypass_groups = p.dn_list(*g);
   if (auto a = s.get("group_member_attribute")) c.group_member_attribute = p.attribute(*a);
   set_int(p, s, "cache_ttl_seconds", c.cache_ttl_seconds, 0, k_max_int);
   set_int(p, s, "cache_max_entries", c.cache_max_entries, 1, k_max_size);
-  if (auto g = s.get("creator_only_groups")) {
-    c.creator_only_groups.clear();
-    for (const auto& item : p.list(*g))
-      c.creator_only_groups.push_back(p.dn(item));
-  }
+  if (auto g = s.get("creator_only_groups")) c.creator_only_groups = p.dn_list(*g);
   if (auto f = s.get("fieldworkers_see_all_customers"))
     c.fieldworkers_see_all_customers = p.boolean(*f);
 }

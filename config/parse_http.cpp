@@ -121,11 +121,7 @@ void parse_admin(const parser& p, const value& v, admin_config& c) {
             {"group_dns", "member_attribute", "session_idle_minutes", "session_max_hours",
              "history_database_path", "login_attempts_per_minute", "secure_cookie",
              "partner_object_classes"});
-  if (auto g = s.get("group_dns")) {
-    c.group_dns.clear();
-    for (const auto& item : p.list(*g))
-      c.group_dns.push_back(p.dn(item));
-  }
+  if (auto g = s.get("group_dns")) c.group_dns = p.dn_list(*g);
   if (auto a = s.get("member_attribute")) c.member_attribute = p.attribute(*a);
   set_int(p, s, "session_idle_minutes", c.session_idle_minutes, 1, 24 * 60);
   set_int(p, s, "session_max_hours", c.session_max_hours, 1, 24 * 30);

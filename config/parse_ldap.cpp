@@ -3,6 +3,7 @@
 
 #include "config/detail/checks.hpp"
 #include "config/detail/sections.hpp"
+#include "config/syntax.hpp"
 
 namespace scopegate::config::detail {
 
@@ -35,7 +36,7 @@ void parse_uris(const parser& p, const value& uris, ldap_config& c) {
 void parse_credentials(const parser& p, const section& s, ldap_config& c) {
   if (auto b = s.get_set("bind_dn")) {
     c.bind_dn = p.scalar(*b, "a DN");
-    if (!c.bind_dn.empty() && !looks_like_dn(c.bind_dn))
+    if (!c.bind_dn.empty() && !dn_attribute_types(c.bind_dn))
       p.fail(s.path("bind_dn"), s.key_line("bind_dn"),
              "expected a DN like \"cn=scopegate,ou=services,dc=example,dc=com\", got " +
                  p.show(*b, c.bind_dn));

@@ -1,7 +1,10 @@
 // Syntax checks on configured names and values (no I/O).
 #include "config/syntax.hpp"
 
+#include <ldap.h>
+
 #include <algorithm>
+#include <memory>
 
 #include "config/detail/checks.hpp"
 
@@ -81,10 +84,6 @@ std::string filter_problem(std::string_view f, const std::string& shown) {
   }
   if (depth != 0) return "unbalanced parentheses in filter " + shown;
   return {};
-}
-
-bool looks_like_dn(std::string_view s) {
-  return !s.empty() && s.find('=') != std::string_view::npos;
 }
 
 bool valid_field_name(std::string_view s) {
@@ -178,6 +177,24 @@ bool is_valid_attribute_name(std::string_view name) {
     if (!is_option(name.substr(0, semi))) return false;
   }
   return true;
+}
+
+std::optional<std::vector<std::string>> dn_attribute_types(std::string_view dn) {
+  if (dn.empty() || dn.find('\0') != std::string_view::npos) return std::nullopt;
+  const std::string text(dn);
+  LDAPDN raw = nullptr;
+  if (ldap_str2dn(text.c_str(), &raw, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS) return std::nullopt;
+  std::unique_ptr<LDAPRDN, void (*)(LDAPDN)> parsed(raw, [](LDAPDN d) { ldap_dnfree(d); });
+  if (!parsed || !parsed.get()[0]) return std::nullopt;
+  std::vector<std::string> types;
+  for (LDAPRDN* rdn = parsed.get(); *rdn; ++rdn) {
+    LDAPAVA** avas = *rdn;
+    if (!avas || !avas[0]) return std::nullopt;
+    for (LDAPAVA** ava = avas; *ava; ++ava)
+      if ((*ava)->la_value.bv_len == 0) return std::nullopt;
+    types.push_back(detail::lower(std::string((*avas)->la_attr.bv_val, (*avas)->la_attr.bv_len)));
+  }
+  return types;
 }
 
 }  // namespace scopegate::config

@@ -178,9 +178,34 @@ std::string parser::filter(const value& v) const {
 
 std::string parser::dn(const value& v) const {
   auto s = scalar(v, "a DN");
-  if (!looks_like_dn(s))
+  if (!dn_attribute_types(s))
     fail(v, "expected a DN like \"ou=people,dc=example,dc=com\", got " + show(v, s));
   return s;
+}
+
+std::vector<std::string> parser::dn_list(const value& v) const {
+  // In a YAML flow list, [cn=owners,ou=groups,dc=example,dc=com] is four items, each a
+  // valid one-RDN DN: the group would silently match nobody. A one-RDN item naming a
+  // container (ou=, dc=, o=, c=, l=, st=) right after another one-RDN item is such a piece.
+  static const std::vector<std::string> k_container_types = {"ou", "dc", "o", "c", "l", "st"};
+  std::vector<std::string> out;
+  auto items = list(v);
+  std::size_t previous_rdns = 0;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto s = dn(items[i]);
+    auto types = *dn_attribute_types(s);
+    bool piece = types.size() == 1 && previous_rdns == 1 &&
+                 std::find(k_container_types.begin(), k_container_types.end(), types.front()) !=
+                     k_container_types.end();
+    if (piece)
+      fail(items[i], "this list of DNs was split at its commas: YAML reads " +
+                         show(items[i - 1], out.back()) + " and " + show(items[i], s) +
+                         " as separate items; quote each DN, e.g. "
+                         "[\"cn=owners,ou=groups,dc=example,dc=com\"]");
+    previous_rdns = types.size();
+    out.push_back(std::move(s));
+  }
+  return out;
 }
 
 std::string parser::cidr(const value& v) const {

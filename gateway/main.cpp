@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "--check-config") {
     std::cout << "configuration OK\n" << scopegate::config::describe(cfg);
+    for (const auto& risk : scopegate::config::risky_settings(cfg))
+      std::cout << "warning: " << risk << "\n";
     return 0;
   }
   try {

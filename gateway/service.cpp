@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <csignal>
 #include <mutex>
 #include <thread>
@@ -32,6 +33,35 @@
 namespace scopegate::gateway {
 
 namespace {
+
+// Logs failed LDAP connection attempts: a refused service bind as an error naming the bind
+// DN (the gateway stays not ready until it succeeds), anything else (a TLS certificate that
+// does not verify, StartTLS refused) as an error naming the URI and the problem; each
+// distinct problem once, then again only after a minute, so retries do not flood the log.
+std::function<void(const ldap::error&)> connect_failure_logger(std::string bind_dn) {
+  struct last_logged {
+    std::mutex mutex;
+    std::string message;
+    std::chrono::steady_clock::time_point at;
+  };
+  auto last = std::make_shared<last_logged>();
+  return [last, bind_dn = std::move(bind_dn)](const ldap::error& e) {
+    {
+      std::lock_guard lock(last->mutex);
+      auto now = std::chrono::steady_clock::now();
+      if (last->message == e.message && now - last->at < std::chrono::minutes(1)) return;
+      last->message = e.message;
+      last->at = now;
+    }
+    if (e.code == ldap::errc::invalid_credentials)
+      spdlog::error(
+          "LDAP service bind as {} refused: invalid credentials (check ldap.bind_dn and "
+          "ldap.bind_password / bind_password_file); not ready until it succeeds",
+          bind_dn);
+    else
+      spdlog::error("LDAP connection failed: {}", e.message);
+  };
+}
 
 // Groups whose membership policy needs besides the bypass groups: access-mode groups and
 // the groups whose members see contact fields unmasked.
@@ -242,10 +272,9 @@ void service::start() {
   // libldap may write to a socket the server already closed; that must be an error code,
   // not the end of the process.
   std::signal(SIGPIPE, SIG_IGN);
-  // One line per distinct setup problem (a TLS certificate that does not verify, a server
-  // refusing StartTLS), not one per retry.
-  parts_->ldap.on_setup_failure(
-      [](const std::string& why) { spdlog::error("LDAP connection failed: {}", why); });
+  for (const auto& risk : config::risky_settings(parts_->cfg))
+    spdlog::warn("configuration: {}", risk);
+  parts_->ldap.on_connect_failure(connect_failure_logger(parts_->cfg.ldap.bind_dn));
   parts_->ldap.start();
   if (auto* index = parts_->index.get()) {
     auto* p = parts_.get();

@@ -85,6 +85,36 @@ class mod_array {
   std::vector<LDAPMod*> list_;
 };
 
+// The server control list of a write: empty, or one critical RFC 4528 assertion control.
+// Lives for one send; the encoded filter is freed with it.
+class assertion_control {
+ public:
+  assertion_control() = default;
+  assertion_control(const assertion_control&) = delete;
+  assertion_control& operator=(const assertion_control&) = delete;
+  ~assertion_control() {
+    if (value_.bv_val) ber_memfree(value_.bv_val);
+  }
+  // Encodes `filter` (nothing to do when empty). LDAP_SUCCESS or libldap's error code.
+  int build(LDAP* ld, const std::string& filter) {
+    if (filter.empty()) return LDAP_SUCCESS;
+    int rc = ldap_create_assertion_control_value(ld, const_cast<char*>(filter.c_str()), &value_);
+    if (rc != LDAP_SUCCESS) return rc;
+    control_.ldctl_oid = const_cast<char*>(LDAP_CONTROL_ASSERT);
+    control_.ldctl_value = value_;
+    control_.ldctl_iscritical = 1;  // a server that cannot check it must refuse the write
+    list_[0] = &control_;
+    return LDAP_SUCCESS;
+  }
+  // nullptr when there is no control.
+  LDAPControl** list() { return list_[0] ? list_ : nullptr; }
+
+ private:
+  berval value_{0, nullptr};
+  LDAPControl control_{};
+  LDAPControl* list_[2] = {nullptr, nullptr};
+};
+
 error nul_error(const char* what) {
   return error{errc::invalid_request, std::string("NUL byte in ") + what};
 }
@@ -176,8 +206,8 @@ client::~client() {
   stop();
 }
 
-void client::on_setup_failure(std::function<void(const std::string&)> report) {
-  impl_->state->report = std::move(report);
+void client::on_connect_failure(std::function<void(const error&)> report) {
+  impl_->state->on_connect_failure = std::move(report);
 }
 
 void client::start() {
@@ -242,21 +272,30 @@ net::awaitable<result<std::vector<entry>>> client::search(search_request request
   co_return std::move(out.entries);
 }
 
-net::awaitable<result<void>> client::modify(std::string dn, std::vector<modification> changes) {
+net::awaitable<result<void>> client::modify(std::string dn, std::vector<modification> changes,
+                                            std::string assertion) {
   if (has_nul(dn)) co_return nul_error("DN");
+  if (has_nul(assertion)) co_return nul_error("assertion filter");
   auto self = impl_;
-  auto data = std::make_shared<const std::pair<std::string, std::vector<modification>>>(
-      std::move(dn), std::move(changes));
+  struct request_data {
+    std::string dn;
+    std::vector<modification> changes;
+    std::string assertion;
+  };
+  auto data = std::make_shared<const request_data>(
+      request_data{std::move(dn), std::move(changes), std::move(assertion)});
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
   std::function<int(LDAP*, int*)> send = [data](LDAP* ld, int* msgid) {
     std::vector<std::pair<int, const std::string*>> heads;
     std::vector<const std::vector<std::string>*> values;
-    for (const auto& m : data->second) {
+    for (const auto& m : data->changes) {
       heads.emplace_back(to_mod_op(m.op), &m.attribute);
       values.push_back(&m.values);
     }
     mod_array mods(heads, values);
-    return ldap_modify_ext(ld, data->first.c_str(), mods.get(), nullptr, nullptr, msgid);
+    assertion_control control;
+    if (int rc = control.build(ld, data->assertion); rc != LDAP_SUCCESS) return rc;
+    return ldap_modify_ext(ld, data->dn.c_str(), mods.get(), control.list(), nullptr, msgid);
   };
   co_return co_await self->write(std::move(send));
 }
@@ -280,13 +319,17 @@ net::awaitable<result<void>> client::add(std::string dn, std::vector<attribute> 
   co_return co_await self->write(std::move(send));
 }
 
-net::awaitable<result<void>> client::remove(std::string dn) {
+net::awaitable<result<void>> client::remove(std::string dn, std::string assertion) {
   if (has_nul(dn)) co_return nul_error("DN");
+  if (has_nul(assertion)) co_return nul_error("assertion filter");
   auto self = impl_;
-  auto target = std::make_shared<const std::string>(std::move(dn));
+  auto target = std::make_shared<const std::pair<std::string, std::string>>(std::move(dn),
+                                                                            std::move(assertion));
   // Named, not a temporary in the co_await: GCC 12 destroys such temporaries twice.
   std::function<int(LDAP*, int*)> send = [target](LDAP* ld, int* msgid) {
-    return ldap_delete_ext(ld, target->c_str(), nullptr, nullptr, msgid);
+    assertion_control control;
+    if (int rc = control.build(ld, target->second); rc != LDAP_SUCCESS) return rc;
+    return ldap_delete_ext(ld, target->first.c_str(), control.list(), nullptr, msgid);
   };
   co_return co_await self->write(std::move(send));
 }

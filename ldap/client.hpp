@@ -84,22 +84,30 @@ class client {
   // Starts connecting every pooled connection in the background (reconnect with backoff,
   // URIs tried in order). Returns at once.
   void start();
-  // Call before start(): `report` is told why connection setup failed (one line naming the
-  // URI and the problem, e.g. a TLS certificate that did not verify; never a password), once
-  // per distinct problem until a connection comes up again. Runs on the setup thread.
-  void on_setup_failure(std::function<void(const std::string&)> report);
   // Closes every connection and fails outstanding operations. Idempotent.
   void stop();
+
+  // `report` is called (on the client's setup thread) with every failed connection attempt,
+  // e.g. errc::invalid_credentials when the service bind is refused, or a message naming the
+  // URI and a TLS certificate that did not verify (never a password); the client keeps
+  // retrying with backoff either way. ldap/ itself never logs. Call before start().
+  void on_connect_failure(std::function<void(const error&)> report);
 
   // Searches with RFC 2696 paging under the hood; returns every entry of every page.
   // Fails with errc::unavailable when no connection is up, errc::timeout when the deadline
   // passes, errc::invalid_request for a NUL byte in the request.
   [[nodiscard]] net::awaitable<result<std::vector<entry>>> search(search_request request);
 
+  // Writes. A non-empty `assertion` (an LDAP filter) is sent as a critical RFC 4528
+  // assertion control: the server applies the write only if the entry matches the filter
+  // at that moment, else fails it with errc::assertion_failed and changes nothing. This
+  // turns "read a version, compare, write" into one atomic step, e.g. "(entryCSN=<read>)".
+  // A filter libldap cannot encode fails with errc::invalid_request before anything is sent.
   [[nodiscard]] net::awaitable<result<void>> modify(std::string dn,
-                                                    std::vector<modification> changes);
+                                                    std::vector<modification> changes,
+                                                    std::string assertion = {});
   [[nodiscard]] net::awaitable<result<void>> add(std::string dn, std::vector<attribute> attributes);
-  [[nodiscard]] net::awaitable<result<void>> remove(std::string dn);
+  [[nodiscard]] net::awaitable<result<void>> remove(std::string dn, std::string assertion = {});
 
   // Simple bind as `dn` on a connection used only for password checks (never for
   // searches). true: password right; false: invalid credentials; error: could not tell.

@@ -29,6 +29,10 @@ std::string_view to_string(errc code) noexcept {
       return "schema_violation";
     case errc::not_allowed_on_non_leaf:
       return "not_allowed_on_non_leaf";
+    case errc::value_conflict:
+      return "value_conflict";
+    case errc::assertion_failed:
+      return "assertion_failed";
     case errc::invalid_request:
       return "invalid_request";
     case errc::not_unique:

@@ -33,6 +33,12 @@ enum class errc {
   // objectClassViolation (65), notAllowedOnRDN (67), objectClassModsProhibited (69).
   schema_violation,
   not_allowed_on_non_leaf,  // notAllowedOnNonLeaf (66): delete of an entry with children
+  // The values to add are there already or those to remove are not: noSuchAttribute (16),
+  // attributeOrValueExists (20). Usually a concurrent change of the same entry.
+  value_conflict,
+  // assertionFailed (122): the write carried an RFC 4528 assertion (e.g. "the entry is
+  // still at the version I read") and the entry no longer matches it; nothing was changed.
+  assertion_failed,
   // Refused before anything was sent: a NUL byte, or a filter, DN or value libldap cannot
   // encode (param error -9, filter error -7, encoding error -3).
   invalid_request,

@@ -1,6 +1,7 @@
 #include "mapping/customer_store.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "ldap/ascii.hpp"
 #include "ldap/filter.hpp"
@@ -40,6 +41,18 @@ write_result<void> from_ldap(const result<void>& r) {
 }
 
 }  // namespace
+
+std::string new_login(std::string_view prefix) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::random_device random;  // the kernel's random source, not a seeded generator
+  std::string login(prefix);
+  for (int word = 0; word < 3; ++word) {
+    std::uint32_t bits = random();
+    for (int nibble = 0; nibble < 8; ++nibble, bits >>= 4)
+      login += k_hex[bits & 0xf];
+  }
+  return login;
+}
 
 customer_store::customer_store(directory& dir) : dir_(dir) {}
 
@@ -98,16 +111,23 @@ std::vector<ldap::attribute> entry_attributes(const config::customers_config& c,
 
 }  // namespace
 
-net::awaitable<write_result<void>> customer_store::create(field_changes fields,
-                                                          std::string owner_dn) {
+net::awaitable<write_result<std::string>> customer_store::create(field_changes fields,
+                                                                 std::string owner_dn) {
   const auto& c = dir_.cfg().customers;
-  auto login = fields.find("login");
-  if (login == fields.end() || !login->second || login->second->empty())
-    co_return write_error(write_errc::invalid, "login missing");
-  std::string dn = dn_for(*login->second);
-  auto attrs = entry_attributes(c, *this, fields, owner_dn);
-  auto added = co_await dir_.ldap().add(std::move(dn), std::move(attrs));
-  co_return from_ldap(added);
+  if (fields.contains("login"))
+    co_return write_error(write_errc::invalid, "logins are assigned by the gateway");
+  // A taken login can only be a 1 in 2^96 accident: draw again, a few times at most.
+  constexpr int k_attempts = 4;
+  for (int attempt = 0; attempt < k_attempts; ++attempt) {
+    std::string login = new_login(c.login_prefix);
+    fields["login"] = login;
+    std::string dn = dn_for(login);
+    auto attrs = entry_attributes(c, *this, fields, owner_dn);
+    auto added = co_await dir_.ldap().add(std::move(dn), std::move(attrs));
+    if (added) co_return login;
+    if (added.error().code != ldap::errc::already_exists) co_return to_write_error(added.error());
+  }
+  co_return write_error(write_errc::refused, "no free login after several random draws");
 }
 
 net::awaitable<write_result<void>> customer_store::update(std::string dn, field_changes changes) {

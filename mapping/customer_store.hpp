@@ -36,6 +36,10 @@ using write_result = boost::system::result<T, write_error>;
 // The write_errc for a directory error (from a write, or a lookup before one).
 [[nodiscard]] write_error to_write_error(const ldap::error& e);
 
+// A fresh customer login: customers.login_prefix and 24 random hex digits (96 bits from the
+// system's random source), e.g. "c-3f9a0c...". Thread-safe.
+[[nodiscard]] std::string new_login(std::string_view prefix);
+
 // JSON field name -> new value; nullopt removes the attribute (PATCH with null).
 using field_changes = std::map<std::string, std::optional<std::string>>;
 
@@ -46,10 +50,13 @@ class customer_store {
   // The DN a new customer with this login gets: <login_attribute>=<escaped>,<base_dn>.
   [[nodiscard]] std::string dn_for(std::string_view login) const;
 
-  // Adds a customer. `fields` must hold login and customer_id; `owner_dn` is recorded in
-  // customers.owner_attribute (the creating agent: the service account is creatorsName).
-  [[nodiscard]] net::awaitable<write_result<void>> create(field_changes fields,
-                                                          std::string owner_dn);
+  // Adds a customer under a login it assigns (new_login(); another is drawn when one is
+  // taken) and returns that login. `fields` must hold customer_id and must not hold login:
+  // clients never choose logins, so no outcome depends on which logins exist elsewhere.
+  // `owner_dn` is recorded in customers.owner_attribute (the creating agent: the service
+  // account is creatorsName).
+  [[nodiscard]] net::awaitable<write_result<std::string>> create(field_changes fields,
+                                                                 std::string owner_dn);
   [[nodiscard]] net::awaitable<write_result<void>> update(std::string dn, field_changes changes);
   [[nodiscard]] net::awaitable<write_result<void>> remove(std::string dn);
 

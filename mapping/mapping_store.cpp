@@ -25,10 +25,45 @@ std::vector<std::string> values_or_empty(const ldap::entry& e, std::string_view 
   return {};
 }
 
+// A failed lookup: the directory could not answer (503).
 store_error from_ldap(const ldap::error& e) {
   return store_error(store_errc::unavailable,
                      "LDAP " + std::string(ldap::to_string(e.code)) + ": " + e.message);
 }
+
+// A failed write, by what the client can do about it. The message of `invalid` reaches
+// clients, so it names only the kind of refusal, never the directory's text.
+store_error write_failed(const ldap::error& e) {
+  switch (e.code) {
+    case ldap::errc::assertion_failed:  // the entry moved on since its version was read
+    case ldap::errc::value_conflict:    // a value to add or remove came or went meanwhile
+      return store_error(store_errc::conflict, "LDAP " + e.message);
+    case ldap::errc::no_such_object:
+      return store_error(store_errc::not_found, "LDAP " + e.message);
+    case ldap::errc::already_exists:
+      return store_error(store_errc::exists, "LDAP " + e.message);
+    case ldap::errc::constraint_violation:
+    case ldap::errc::schema_violation:
+    case ldap::errc::invalid_request:
+      return store_error(store_errc::invalid, "the directory does not accept these values (" +
+                                                  std::string(ldap::to_string(e.code)) + ")");
+    default:
+      break;
+  }
+  if (e.unavailable()) return from_ldap(e);
+  return store_error(store_errc::refused,
+                     "LDAP " + std::string(ldap::to_string(e.code)) + ": " + e.message);
+}
+
+// The RFC 4528 assertion a write of a partner read at `version` carries: the directory
+// applies the write only while the entry is still at that version.
+std::string at_version(const std::string& version) {
+  return filter::equals("entryCSN", version).str();
+}
+
+// How often a write without If-Match re-reads and retries when another write slipped in
+// between its read and its write.
+constexpr int k_write_attempts = 3;
 
 }  // namespace
 
@@ -205,7 +240,7 @@ net::awaitable<store_result<partner_record>> mapping_store::create_partner(
   if (!added) {
     if (added.error().code == ldap::errc::already_exists)
       co_return store_error(store_errc::exists, "a partner with this ID exists");
-    co_return from_ldap(added.error());
+    co_return write_failed(added.error());
   }
   std::string any_version;
   auto created = co_await current(std::move(id), any_version);
@@ -215,20 +250,28 @@ net::awaitable<store_result<partner_record>> mapping_store::create_partner(
 net::awaitable<store_result<partner_record>> mapping_store::rename_partner(
     std::string id, std::string name, std::string expected_version) {
   if (!valid_mapping_value(name)) co_return store_error(store_errc::invalid, "invalid name");
-  std::string lookup_id = id;
-  auto before = co_await current(std::move(lookup_id), expected_version);
-  if (!before) co_return before.error();
   const auto& p = dir_.cfg().partners;
   if (p.name_attribute == p.id_attribute)
     co_return store_error(store_errc::invalid, "the name is the ID in this directory");
-  std::vector<ldap::modification> changes;
-  std::vector<std::string> values(1, name);
-  changes.push_back(ldap::modification{.op = ldap::modification::kind::replace,
-                                       .attribute = p.name_attribute,
-                                       .values = std::move(values)});
-  std::string dn = before->dn;
-  auto done = co_await dir_.ldap().modify(std::move(dn), std::move(changes));
-  if (!done) co_return from_ldap(done.error());
+  for (int attempt = 1;; ++attempt) {
+    std::string lookup_id = id;
+    auto before = co_await current(std::move(lookup_id), expected_version);
+    if (!before) co_return before.error();
+    std::vector<ldap::modification> changes;
+    std::vector<std::string> values(1, name);
+    changes.push_back(ldap::modification{.op = ldap::modification::kind::replace,
+                                         .attribute = p.name_attribute,
+                                         .values = std::move(values)});
+    std::string dn = before->dn;
+    std::string assertion = at_version(before->version);
+    auto done =
+        co_await dir_.ldap().modify(std::move(dn), std::move(changes), std::move(assertion));
+    if (done) break;
+    auto failed = write_failed(done.error());
+    if (failed.code != store_errc::conflict || !expected_version.empty() ||
+        attempt == k_write_attempts)
+      co_return failed;
+  }
   std::string any_version;
   auto after = co_await current(std::move(id), any_version);
   co_return after;
@@ -239,20 +282,32 @@ net::awaitable<store_result<partner_record>> mapping_store::change_customer_ids(
     std::string expected_version) {
   for (const auto& v : add)
     if (!valid_mapping_value(v)) co_return store_error(store_errc::invalid, "invalid customer ID");
-  std::string lookup_id = id;
-  auto before = co_await current(std::move(lookup_id), expected_version);
-  if (!before) co_return before.error();
-  const auto& have = before->customer_ids;
-  std::vector<std::string> to_add, to_remove;
+  for (int attempt = 1;; ++attempt) {
+    std::string lookup_id = id;
+    auto before = co_await current(std::move(lookup_id), expected_version);
+    if (!before) co_return before.error();
+    auto changed = co_await change_customer_ids_of(std::move(*before), add, remove);
+    if (changed || changed.error().code != store_errc::conflict || !expected_version.empty() ||
+        attempt == k_write_attempts)
+      co_return changed;
+  }
+}
+
+net::awaitable<store_result<partner_record>> mapping_store::change_customer_ids_of(
+    partner_record seen, std::vector<std::string> add, std::vector<std::string> remove) {
+  for (const auto& v : add)
+    if (!valid_mapping_value(v)) co_return store_error(store_errc::invalid, "invalid customer ID");
   sort_unique(add);
   sort_unique(remove);
+  const auto& have = seen.customer_ids;
+  std::vector<std::string> to_add, to_remove;
   for (auto& v : add)
     if (!std::binary_search(have.begin(), have.end(), v)) to_add.push_back(v);
   for (auto& v : remove)
     if (std::binary_search(have.begin(), have.end(), v) &&
         !std::binary_search(add.begin(), add.end(), v))
       to_remove.push_back(v);
-  if (to_add.empty() && to_remove.empty()) co_return std::move(*before);
+  if (to_add.empty() && to_remove.empty()) co_return seen;
   const auto& attr = dir_.cfg().partners.customer_ids_attribute;
   std::vector<ldap::modification> changes;
   if (!to_remove.empty())
@@ -261,22 +316,31 @@ net::awaitable<store_result<partner_record>> mapping_store::change_customer_ids(
   if (!to_add.empty())
     changes.push_back(ldap::modification{
         .op = ldap::modification::kind::add, .attribute = attr, .values = std::move(to_add)});
-  std::string dn = before->dn;
-  auto done = co_await dir_.ldap().modify(std::move(dn), std::move(changes));
-  if (!done) co_return from_ldap(done.error());
+  // The lists were computed from `seen`: only that version of the entry may receive them.
+  std::string dn = seen.dn;
+  std::string assertion = at_version(seen.version);
+  auto done = co_await dir_.ldap().modify(std::move(dn), std::move(changes), std::move(assertion));
+  if (!done) co_return write_failed(done.error());
   std::string any_version;
-  auto after = co_await current(std::move(id), any_version);
+  auto after = co_await current(std::move(seen.id), any_version);
   co_return after;
 }
 
 net::awaitable<store_result<partner_record>> mapping_store::delete_partner(
     std::string id, std::string expected_version) {
-  auto before = co_await current(std::move(id), expected_version);
-  if (!before) co_return before.error();
-  std::string dn = before->dn;
-  auto done = co_await dir_.ldap().remove(std::move(dn));
-  if (!done) co_return from_ldap(done.error());
-  co_return std::move(*before);
+  for (int attempt = 1;; ++attempt) {
+    std::string lookup_id = id;
+    auto before = co_await current(std::move(lookup_id), expected_version);
+    if (!before) co_return before.error();
+    std::string dn = before->dn;
+    std::string assertion = at_version(before->version);
+    auto done = co_await dir_.ldap().remove(std::move(dn), std::move(assertion));
+    if (done) co_return std::move(*before);
+    auto failed = write_failed(done.error());
+    if (failed.code != store_errc::conflict || !expected_version.empty() ||
+        attempt == k_write_attempts)
+      co_return failed;
+  }
 }
 
 net::awaitable<store_result<bool>> mapping_store::link_agent(std::string agent_login,
@@ -323,7 +387,7 @@ net::awaitable<store_result<bool>> mapping_store::link_agent(std::string agent_l
     dn = (*partner)->dn;
   }
   auto done = co_await dir_.ldap().modify(std::move(dn), std::move(changes));
-  if (!done) co_return from_ldap(done.error());
+  if (!done) co_return write_failed(done.error());
   co_return true;
 }
 
@@ -418,7 +482,7 @@ net::awaitable<store_result<void>> mapping_store::set_agent_attribute(
   std::vector<ldap::modification> changes;
   changes.push_back(std::move(m));
   auto written = co_await dir_.ldap().modify(std::move(dn), std::move(changes));
-  if (!written) co_return from_ldap(written.error());
+  if (!written) co_return write_failed(written.error());
   co_return store_result<void>{};
 }
 

@@ -7,7 +7,10 @@
 //   if (!r && r.error().code == mapping::store_errc::conflict) co_return problem_409();
 //
 // Every write goes to LDAP as the service account. Versions are the partner entry's
-// entryCSN: a write naming a version that is no longer current changes nothing. Values
+// entryCSN. Partner writes carry an RFC 4528 assertion on the version they were computed
+// from, so the directory itself refuses one that another write overtook (no lost update):
+// with an expected version (If-Match) that is a conflict; without one the write re-reads
+// and retries a few times. Values
 // reach filters and DNs only through ldap::filter and ldap::escape_dn_value.
 #pragma once
 
@@ -21,10 +24,12 @@ namespace scopegate::mapping {
 
 enum class store_errc {
   not_found,    // no such partner or agent
-  conflict,     // the expected version is not the current one
+  conflict,     // the expected version is not the current one (or stopped being it before
+                // the write landed)
   exists,       // a partner with this ID exists already
-  invalid,      // a value the directory cannot take (ID charset, length)
-  unavailable,  // LDAP could not answer or refused the write
+  invalid,      // a value the directory cannot take (ID charset, length, schema, constraint)
+  refused,      // the directory refused the write for another reason (e.g. access rights)
+  unavailable,  // LDAP could not answer
 };
 
 struct store_error {
@@ -83,6 +88,11 @@ class mapping_store {
   [[nodiscard]] net::awaitable<store_result<partner_record>> change_customer_ids(
       std::string id, std::vector<std::string> add, std::vector<std::string> remove,
       std::string expected_version);
+  // The write half of change_customer_ids: adds and removes relative to `seen` (a record
+  // read earlier), applied only while the entry is still at seen.version; conflict (and
+  // nothing changed) when another write came in between.
+  [[nodiscard]] net::awaitable<store_result<partner_record>> change_customer_ids_of(
+      partner_record seen, std::vector<std::string> add, std::vector<std::string> remove);
   [[nodiscard]] net::awaitable<store_result<partner_record>> delete_partner(
       std::string id, std::string expected_version);
   // Links or unlinks an agent and a partner. Returns whether anything changed.

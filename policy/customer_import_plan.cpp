@@ -64,8 +64,6 @@ customer_import_check check_customer_import(const config::customers_config& c,
       // Two cells for one field would make a row mean two things.
       problem(head.line, "", "column '" + name + "' appears twice");
   }
-  if (std::find(header.begin(), header.end(), "login") == header.end())
-    problem(head.line, "", "the header needs a 'login' column");
   if (table.rows.size() - 1 > k_max_import_rows)
     problem(head.line, "", "at most " + std::to_string(k_max_import_rows) + " rows per import");
   if (!out.problems.empty()) {
@@ -95,8 +93,8 @@ customer_import_check check_customer_import(const config::customers_config& c,
       else
         r.fields[header[k]] = std::move(cell);
     }
-    if (reason.empty() && r.login.empty()) reason = "login is empty";
-    if (reason.empty() && !seen.insert(r.login).second) reason = "login appears twice";
+    if (reason.empty() && !r.login.empty() && !seen.insert(r.login).second)
+      reason = "login appears twice";
     if (!reason.empty()) {
       problem(r.line, r.login, reason);
       continue;
@@ -120,13 +118,16 @@ customer_import_plan plan_customer_import(
     auto id = s.fields.find("customer_id");
     bool has_id = id != s.fields.end() && id->second && !id->second->empty();
     std::string reason;
-    if (auto found = in_scope.find(s.login); found != in_scope.end()) {
+    if (s.login.empty()) {
+      // A new customer: the store assigns its login.
+      if (!has_id) reason = "new customer without customer_id";
+      s.create = true;
+    } else if (auto found = in_scope.find(s.login); found != in_scope.end()) {
       s.dn = found->second;
       if (id != s.fields.end() && !has_id) s.fields.erase(id);  // empty: keep the current ID
-    } else if (!has_id) {
-      reason = "new customer without customer_id";
     } else {
-      s.create = true;
+      // Missing and out of scope read the same, whatever else the row holds.
+      reason = "no such customer in your scope";
     }
     if (reason.empty() && has_id && !scope.allows(*s.fields.at("customer_id")))
       reason = "customer ID outside this agent's scope";
@@ -134,7 +135,6 @@ customer_import_plan plan_customer_import(
       plan.problems.push_back({s.line, s.login, std::move(reason)});
       continue;
     }
-    if (s.create) s.fields["login"] = s.login;
     plan.steps.push_back(std::move(s));
   }
   if (!plan.problems.empty()) plan.steps.clear();

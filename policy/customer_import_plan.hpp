@@ -1,13 +1,16 @@
 // The customer CSV import (POST /api/v1/customers/import) as pure decisions: which files
 // and rows are acceptable for this agent (access mode, importable columns, value rules),
 // and, once the gateway has looked each login up within the agent's scope, which rows
-// create and which update a customer. The LDAP writes stay with the caller, which applies
-// the steps one by one: a step whose write fails is reported and the next one is tried.
+// create and which update a customer. A row with a login updates that customer if it is in
+// the agent's scope and is refused exactly like a missing one otherwise; a row without a
+// login creates a customer whose login the store assigns. So no answer depends on whether
+// a login exists outside the scope. The LDAP writes stay with the caller, which applies the
+// steps in order and stops at the first that fails.
 //
 //   auto check = policy::check_customer_import(cfg.customers, ctx.access.mode, table);
 //   if (check.refusal != customer_import_refusal::none) return refuse(check);
 //   std::map<std::string, std::string, std::less<>> in_scope;          // login -> DN
-//   for (auto& row : check.rows) if (auto r = co_await find(row.login, scope); *r)
+//   for (auto& row : check.rows) if (!row.login.empty() && *co_await find(row.login, scope))
 //     in_scope[row.login] = (*r)->dn;
 //   auto plan = policy::plan_customer_import(std::move(check.rows), in_scope, *scope);
 //   if (!plan.problems.empty()) return refuse_422(plan.problems);      // nothing written
@@ -63,9 +66,9 @@ struct customer_import_check {
   std::vector<customer_import_row> rows;  // file order; look each login up in scope next
 };
 
-// Mode, header (known, importable, unique columns; a login column; at most
-// k_max_import_rows rows), then every row: as many cells as the header, values of at most
-// k_max_import_value bytes without control characters, a non-empty login, no login twice.
+// Mode, header (known, importable, unique columns; at most k_max_import_rows rows; the
+// login column is optional), then every row: as many cells as the header, values of at most
+// k_max_import_value bytes without control characters, no login twice (empty: a new one).
 // With undo_formula_guard, the `'` mapping::csv_line puts before formula-like cells is
 // removed first (files exported by this gateway import unchanged).
 [[nodiscard]] customer_import_check check_customer_import(const config::customers_config& c,
@@ -76,7 +79,7 @@ struct customer_import_check {
 struct customer_import_step {
   std::size_t line = 0;
   std::string login;
-  bool create = false;  // true: create (fields include login); false: update `dn`
+  bool create = false;  // true: create (login empty: the store assigns one); false: update `dn`
   std::string dn;
   mapping::field_changes fields;
 };
@@ -88,8 +91,9 @@ struct customer_import_plan {
 
 // `in_scope`: login -> DN of the rows' customers that exist within the agent's scope (a
 // login outside the scope is absent, exactly like a missing one). A found login updates
-// (an empty customer_id cell keeps the current ID); a new one needs a customer_id; any
-// customer ID written must be allowed by `scope`.
+// (an empty customer_id cell keeps the current ID); any other login is "no such customer in
+// your scope"; a row without a login creates and needs a customer_id; any customer ID
+// written must be allowed by `scope`.
 [[nodiscard]] customer_import_plan plan_customer_import(
     std::vector<customer_import_row> rows,
     const std::map<std::string, std::string, std::less<>>& in_scope,

@@ -22,9 +22,6 @@ namespace scopegate::config::detail {
 // the filter may be quoted in the message (see parser::show).
 [[nodiscard]] std::string filter_problem(std::string_view f, const std::string& shown);
 
-// A DN as config accepts it: not empty and has at least one "attr=value".
-[[nodiscard]] bool looks_like_dn(std::string_view s);
-
 [[nodiscard]] bool valid_field_name(std::string_view s);  // [a-z_][a-z0-9_]*
 [[nodiscard]] bool valid_sha256_hex(std::string_view s);  // 64 lowercase hex digits
 [[nodiscard]] bool valid_env_name(std::string_view s);    // [A-Za-z_][A-Za-z0-9_]*

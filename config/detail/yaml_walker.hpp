@@ -69,8 +69,10 @@ class parser {
 
   [[nodiscard]] std::string attribute(const value& v) const;  // is_valid_attribute_name
   [[nodiscard]] std::string filter(const value& v) const;     // one parenthesized filter
-  [[nodiscard]] std::string dn(const value& v) const;         // contains "="
-  [[nodiscard]] std::string cidr(const value& v) const;       // canonical "addr/prefix"
+  [[nodiscard]] std::string dn(const value& v) const;         // parses as a DN (ldap_str2dn)
+  // A list of DNs; refuses one that YAML split at its commas ([cn=a,ou=b] is two items).
+  [[nodiscard]] std::vector<std::string> dn_list(const value& v) const;  // contains "="
+  [[nodiscard]] std::string cidr(const value& v) const;                  // canonical "addr/prefix"
 
   // Items of a list; a missing/null value is an empty list.
   [[nodiscard]] std::vector<value> list(const value& v) const;

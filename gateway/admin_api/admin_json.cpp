@@ -23,6 +23,10 @@ response from_store(const mapping::store_error& e, std::string_view what) {
       return problem(http::status::conflict, "partner-exists", "a partner with this ID exists");
     case mapping::store_errc::invalid:
       return problem(http::status::unprocessable_entity, "invalid-value", e.message);
+    case mapping::store_errc::refused:
+      spdlog::warn("admin: the directory refused a write: {}", e.message);
+      return problem(http::status::bad_gateway, "directory-refused",
+                     "the directory refused the change; nothing was changed");
     case mapping::store_errc::unavailable:
       break;
   }

@@ -35,8 +35,13 @@ std::string read_fields(const config::customers_config& c, std::string_view body
   if (ec || !v.is_object()) return "the body must be a JSON object of field names to values";
   for (const auto& [key, value] : v.as_object()) {
     std::string field(key);
+    // Checked before anything else and before any lookup: the answer is the same whatever
+    // login is named and whether it exists.
+    if (creating && field == "login")
+      return "logins are assigned by the gateway: leave out 'login' (the answer names the new "
+             "customer's login)";
     if (!known_field(c, field)) return "unknown field '" + field.substr(0, 64) + "'";
-    bool allowed = editable(c, field) || (creating && (field == "login" || field == "customer_id"));
+    bool allowed = editable(c, field) || (creating && field == "customer_id");
     if (!allowed) return "field '" + field + "' cannot be " + (creating ? "set" : "changed");
     if (value.is_null()) {
       if (field == "customer_id" || field == "login") return "field '" + field + "' is required";
@@ -58,8 +63,6 @@ std::string read_fields(const config::customers_config& c, std::string_view body
 write_refusal refusal_of(const mapping::write_error& e) {
   using s = http::status;
   switch (e.code) {
-    case mapping::write_errc::exists:
-      return {s::conflict, "customer-exists", "a customer with this login already exists"};
     case mapping::write_errc::constraint:
       return {s::unprocessable_entity, "constraint-violation",
               "the directory refused a value (constraint violation)"};
@@ -75,6 +78,7 @@ write_refusal refusal_of(const mapping::write_error& e) {
               "the directory cannot be reached; try again shortly"};
     case mapping::write_errc::invalid:
       return {s::unprocessable_entity, "invalid-value", "a required field is missing"};
+    case mapping::write_errc::exists:  // never "exists": that would tell of other scopes
     case mapping::write_errc::refused:
       break;
   }

@@ -2,12 +2,13 @@
 // the agent sees them) and POST /api/v1/customers/import (CSV; every row validated before
 // anything is written).
 #include <spdlog/spdlog.h>
-#include <set>
+#include <map>
 
 #include "gateway/agent_api/customer_fields.hpp"
 #include "gateway/agent_api/resources.hpp"
 #include "gateway/http/problem.hpp"
 #include "mapping/csv.hpp"
+#include "policy/customer_import_plan.hpp"
 
 namespace scopegate::gateway::agent_api {
 
@@ -15,7 +16,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t k_max_import_rows = 10'000;
 constexpr std::size_t k_export_page = 500;
 
 json::value row_entry(std::size_t row, const std::string& login, const char* action) {
@@ -31,13 +31,17 @@ response invalid_import(json::array rows) {
                  "the import was not applied: fix the listed rows", {{"rows", std::move(rows)}});
 }
 
-// One validated import row: create (dn empty) or update.
-struct planned_row {
-  std::size_t row = 0;
-  std::string login;
-  std::string dn;
-  mapping::field_changes fields;
-};
+json::array problem_rows(const std::vector<policy::import_problem>& problems) {
+  json::array rows;
+  for (const auto& p : problems) {
+    json::object o;
+    o["row"] = p.line;
+    o["login"] = p.login;
+    o["reason"] = p.reason;
+    rows.push_back(std::move(o));
+  }
+  return rows;
+}
 
 }  // namespace
 
@@ -105,120 +109,74 @@ net::awaitable<response> customer_writes::import_csv(request_context& ctx) {
   auto open = policy::decide_section_access(agent, policy::record_action::import);
   if (!open.allowed())
     co_return ctx.deny(verdict_response(open, "importing customers", ctx.access));
-  auto parsed = mapping::read_csv(ctx.req.body());
-  if (parsed.error || parsed.rows.empty())
-    co_return ctx.deny(problem(http::status::bad_request, "bad-csv",
-                               parsed.error ? parsed.error->message : "the CSV has no header row"));
+  auto table = mapping::read_csv(ctx.req.body());
   // Cells this gateway's export guarded against spreadsheet formulas come back as written.
-  std::vector<std::vector<std::string>> rows;
-  for (auto& r : parsed.rows) {
-    for (auto& cell : r.cells)
-      cell = mapping::strip_formula_guard(cell);
-    rows.push_back(std::move(r.cells));
+  auto check = policy::check_customer_import(c, ctx.access.mode, table, true);
+  switch (check.refusal) {
+    case policy::customer_import_refusal::none:
+      break;
+    case policy::customer_import_refusal::mode_forbids:
+      co_return ctx.deny(mode_refused("importing customers", ctx.access));
+    case policy::customer_import_refusal::bad_csv:
+      co_return ctx.deny(problem(http::status::bad_request, "bad-csv", check.detail));
+    case policy::customer_import_refusal::invalid:
+      co_return ctx.deny(invalid_import(problem_rows(check.problems)));
   }
-  const auto& header = rows.front();
-  json::array problems;
-  auto fail_row = [&](std::size_t row, const std::string& login, const std::string& reason) {
-    json::object o;
-    o["row"] = row;
-    o["login"] = login;
-    o["reason"] = reason;
-    problems.push_back(std::move(o));
-  };
-  for (const auto& name : header)
-    if (!known_field(c, name) || (!editable(c, name) && name != "login" && name != "customer_id"))
-      fail_row(1, "", "column '" + name.substr(0, 64) + "' is not an importable field");
-  if (std::find(header.begin(), header.end(), "login") == header.end())
-    fail_row(1, "", "the header needs a 'login' column");
-  if (rows.size() - 1 > k_max_import_rows) fail_row(1, "", "at most 10000 rows per import");
-  if (!problems.empty()) co_return ctx.deny(invalid_import(std::move(problems)));
 
-  // Validate every row before writing anything.
-  std::vector<planned_row> plan;
-  std::set<std::string> seen;
-  for (std::size_t i = 1; i < rows.size(); ++i) {
-    const auto& cells = rows[i];
-    std::size_t row = i + 1;
-    if (cells.size() != header.size()) {
-      fail_row(row, "",
-               "expected " + std::to_string(header.size()) + " cells, got " +
-                   std::to_string(cells.size()));
-      continue;
-    }
-    planned_row p;
-    p.row = row;
-    std::string reason;
-    for (std::size_t k = 0; k < header.size(); ++k) {
-      if (!clean_value(cells[k])) reason = "a value is too long or contains control characters";
-      if (header[k] == "login")
-        p.login = cells[k];
-      else if (cells[k].empty() && header[k] != "customer_id")
-        p.fields[header[k]] = std::nullopt;
-      else
-        p.fields[header[k]] = cells[k];
-    }
-    if (reason.empty() && p.login.empty()) reason = "login is empty";
-    if (reason.empty() && !seen.insert(p.login).second) reason = "login appears twice";
-    if (!reason.empty()) {
-      fail_row(row, p.login, reason);
-      continue;
-    }
-    auto existing = co_await authoritative_.find(p.login, ctx.scope);
+  // Look up only within the scope: a login outside it is absent exactly like a missing one.
+  std::map<std::string, std::string, std::less<>> in_scope;
+  for (const auto& row : check.rows) {
+    if (row.login.empty()) continue;
+    std::string login = row.login;
+    auto existing = co_await authoritative_.find(std::move(login), ctx.scope);
     if (!existing) co_return ctx.fail(query_failed(existing.error()));
-    auto id = p.fields.find("customer_id");
-    bool has_id = id != p.fields.end() && id->second && !id->second->empty();
-    if (*existing) {
-      p.dn = (*existing)->dn;
-      if (id != p.fields.end() && !has_id) p.fields.erase(id);  // empty: keep the current ID
-    } else if (!has_id) {
-      reason = "new customer without customer_id";
-    }
-    if (reason.empty() && has_id && !ctx.scope->allows(*p.fields["customer_id"]))
-      reason = "customer ID outside this agent's scope";
-    if (!reason.empty()) {
-      fail_row(row, p.login, reason);
-      continue;
-    }
-    plan.push_back(std::move(p));
+    if (*existing) in_scope[row.login] = (*existing)->dn;
   }
-  if (!problems.empty()) co_return ctx.deny(invalid_import(std::move(problems)));
+  auto plan = policy::plan_customer_import(std::move(check.rows), in_scope, *ctx.scope);
+  if (!plan.problems.empty()) co_return ctx.deny(invalid_import(problem_rows(plan.problems)));
 
   // Apply in order; on the first failure stop and say exactly what was and was not applied.
   json::array applied;
   std::size_t created = 0, updated = 0;
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    auto& p = plan[i];
-    mapping::field_changes fields = p.fields;
-    bool creating = p.dn.empty();
-    mapping::write_result<void> outcome;
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    auto& step = plan.steps[i];
+    mapping::write_error failure;
+    bool ok = false;
+    std::string login = step.login;
     // One co_await per statement (docs/compiler-notes.md).
-    if (creating) {
-      fields["login"] = p.login;
+    if (step.create) {
       std::string owner = ctx.who->dn;
-      outcome = co_await store_.create(std::move(fields), std::move(owner));
+      auto made = co_await store_.create(std::move(step.fields), std::move(owner));
+      ok = made.has_value();
+      if (ok)
+        login = *made;
+      else
+        failure = made.error();
     } else {
-      std::string dn = p.dn;
-      outcome = co_await store_.update(std::move(dn), std::move(fields));
+      std::string dn = step.dn;
+      auto changed = co_await store_.update(std::move(dn), std::move(step.fields));
+      ok = changed.has_value();
+      if (!ok) failure = changed.error();
     }
     note_write();
-    if (!outcome) {
-      spdlog::warn("import by {} stopped at row {}: {}", ctx.agent, p.row, outcome.error().message);
+    if (!ok) {
+      spdlog::warn("import by {} stopped at row {}: {}", ctx.agent, step.line, failure.message);
       json::array not_attempted;
-      for (std::size_t k = i + 1; k < plan.size(); ++k)
-        not_attempted.push_back(plan[k].row);
-      auto refused = refusal_of(outcome.error());
+      for (std::size_t k = i + 1; k < plan.steps.size(); ++k)
+        not_attempted.push_back(plan.steps[k].line);
+      auto refused = refusal_of(failure);
       json::object extra;
-      extra["failed_row"] = p.row;
+      extra["failed_row"] = step.line;
       extra["applied"] = std::move(applied);
       extra["not_attempted"] = std::move(not_attempted);
       co_return ctx.fail(problem(http::status::conflict, refused.type,
-                                 "row " + std::to_string(p.row) +
+                                 "row " + std::to_string(step.line) +
                                      " failed; earlier rows were applied, later rows were not "
                                      "attempted",
                                  std::move(extra)));
     }
-    (creating ? created : updated) += 1;
-    applied.push_back(row_entry(p.row, p.login, creating ? "created" : "updated"));
+    (step.create ? created : updated) += 1;
+    applied.push_back(row_entry(step.line, login, step.create ? "created" : "updated"));
   }
   spdlog::info("audit import agent={} created={} updated={}", ctx.agent, created, updated);
   ctx.items = created + updated;

@@ -34,24 +34,26 @@ net::awaitable<response> customer_writes::create(request_context& ctx) {
   mapping::field_changes fields;
   if (auto err = read_fields(c, ctx.req.body(), true, fields); !err.empty())
     co_return ctx.deny(problem(http::status::bad_request, "bad-body", err));
-  if (!fields.contains("login") || !fields.contains("customer_id"))
-    co_return ctx.deny(
-        problem(http::status::bad_request, "bad-body", "login and customer_id are required"));
+  if (!fields.contains("customer_id"))
+    co_return ctx.deny(problem(http::status::bad_request, "bad-body", "customer_id is required"));
   if (!ctx.scope->allows(*fields["customer_id"]))
     co_return ctx.deny(problem(http::status::unprocessable_entity, "customer-id-out-of-scope",
                                "the customer ID is not one this agent may use"));
-  std::string login = *fields["login"];
-  auto created = co_await store_.create(std::move(fields), ctx.who->dn);
+  std::string owner = ctx.who->dn;
+  auto created = co_await store_.create(std::move(fields), std::move(owner));
   note_write();
   if (!created) {
     spdlog::warn("create by {} failed: {}", ctx.agent, created.error().message);
     co_return ctx.fail(write_error(created.error()));
   }
+  std::string login = *created;
   spdlog::info("audit create agent={} customer={}", ctx.agent, login);
   auto found = co_await authoritative_.find(login, ctx.scope);
   ctx.items = 1;
   if (!found || !*found) {
-    auto res = empty_response(http::status::created);
+    boost::json::object assigned;
+    assigned["login"] = login;
+    auto res = json_response(assigned, http::status::created);
     res.set(http::field::location, "/api/v1/customers/" + login);
     co_return res;
   }

@@ -14,22 +14,9 @@
 #include "ldap/detail/entry_reader.hpp"
 #include "ldap/detail/paging.hpp"
 #include "ldap/session_options.hpp"
+#include "ldap/detail/result_codes.hpp"
 
 namespace scopegate::ldap::detail {
-
-void shared_state::setup_failed(const std::string& why) {
-  {
-    std::lock_guard lock(report_mutex_);
-    if (why == last_reported_) return;
-    last_reported_ = why;
-  }
-  if (report) report(why);
-}
-
-void shared_state::setup_succeeded() {
-  std::lock_guard lock(report_mutex_);
-  last_reported_.clear();
-}
 
 connection::connection(const net::any_io_executor& executor, std::shared_ptr<shared_state> state,
                        std::weak_ptr<connector> setup, bool bind_only)
@@ -102,12 +89,11 @@ void connection::launch_attempt() {
   if (!setup) return;
   net::post(setup->executor(),
             [weak = weak_from_this(), state = state_, strand = strand_, bind_only = bind_only_]() {
-              std::string err;  // ldap/ does not log: the client's owner is told
-              ldap_handle ld = open_connection(state->cfg, !bind_only, err);
-              if (ld)
-                state->setup_succeeded();
-              else if (!state->stopped)
-                state->setup_failed(err);
+              std::string err;  // ldap/ does not log; the backoff retry follows either way
+              int code = 0;
+              ldap_handle ld = open_connection(state->cfg, !bind_only, err, &code);
+              if (!ld && state->on_connect_failure && !state->stopped)
+                state->on_connect_failure(to_error(code, err));
               net::post(strand, [weak, ld = std::move(ld)]() mutable {
                 if (auto self = weak.lock()) self->on_setup_done(std::move(ld));
               });

@@ -88,17 +88,8 @@ struct shared_state {
   // Index into cfg.uris of the server every write goes to (-1: none chosen yet). DESIGN §7:
   // one write provider at a time, kept until a write to it fails for want of a connection.
   std::atomic<int> write_provider{-1};
-
-  // Connection setup outcomes from the connector thread. A failure reaches `report` only
-  // when it differs from the last one reported since a connection last came up, so a
-  // pool that keeps retrying against the same problem is reported once. Thread-safe.
-  void setup_failed(const std::string& why);
-  void setup_succeeded();
-  std::function<void(const std::string&)> report;  // set before start(); may be null
-
- private:
-  std::mutex report_mutex_;
-  std::string last_reported_;
+  // Told of every failed connection attempt (on the setup thread); set before start().
+  std::function<void(const error&)> on_connect_failure;
 };
 
 class connection : public std::enable_shared_from_this<connection> {

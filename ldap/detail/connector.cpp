@@ -73,9 +73,10 @@ std::string tls_failure(const config::ldap_config& cfg, const std::string& uri,
 }
 
 ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, bool service_bind,
-                     std::string& err) {
+                     std::string& err, int& code) {
   LDAP* raw = nullptr;
   int rc = ldap_initialize(&raw, uri.c_str());
+  code = rc != LDAP_SUCCESS ? rc : LDAP_PARAM_ERROR;
   ldap_handle ld(raw);
   if (rc != LDAP_SUCCESS || !ld) {
     err = uri + ": " + ldap_err2string(rc);
@@ -83,10 +84,12 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
   }
   std::string what;
   if ((rc = apply_session_options(ld.get(), cfg, uri, what)) != LDAP_SUCCESS) {
+    code = rc;
     err = uri + ": setting " + what + ": " + ldap_err2string(rc);
     return nullptr;
   }
   if ((rc = ldap_connect(ld.get())) != LDAP_SUCCESS) {
+    code = rc;
     err = uri.starts_with("ldaps://")
               ? tls_failure(cfg, uri, "connect", describe_failure(ld.get(), rc))
               : uri + ": connect: " + describe_failure(ld.get(), rc);
@@ -97,6 +100,7 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
     // failure the connection is dropped here: nothing, least of all a bind, is ever sent
     // on it in clear text.
     if ((rc = ldap_start_tls_s(ld.get(), nullptr, nullptr)) != LDAP_SUCCESS) {
+      code = rc;
       // Local errors are the handshake failing; a result code is the server refusing.
       err = rc < 0 ? tls_failure(cfg, uri, "StartTLS", describe_failure(ld.get(), rc))
                    : uri + ": StartTLS refused by the server: " + describe_failure(ld.get(), rc);
@@ -112,7 +116,9 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
     if (rc == LDAP_SUCCESS)
       rc = await_result_blocking(ld.get(), msgid, cfg.connect_timeout_ms, why);
     if (rc != LDAP_SUCCESS) {
-      err = uri + ": service bind: " + (why.empty() ? ldap_err2string(rc) : why);
+      code = rc;
+      err = uri + ": service bind as " + cfg.bind_dn + ": " +
+            (why.empty() ? ldap_err2string(rc) : why);
       return nullptr;
     }
   }
@@ -121,10 +127,13 @@ ldap_handle open_one(const config::ldap_config& cfg, const std::string& uri, boo
 
 }  // namespace
 
-ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, std::string& err) {
+ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind, std::string& err,
+                            int* code) {
+  int last = LDAP_PARAM_ERROR;
   if (cfg.uris.empty()) err = "no LDAP URIs configured";
   for (const auto& uri : cfg.uris)
-    if (auto ld = open_one(cfg, uri, service_bind, err)) return ld;
+    if (auto ld = open_one(cfg, uri, service_bind, err, last)) return ld;
+  if (code) *code = last;
   return nullptr;
 }
 

@@ -51,9 +51,11 @@ class connector {
 // Opens a connection: every URI of `cfg` in order, session options (referrals off, TLS
 // demanded), StartTLS when configured, then the service bind when `service_bind` and a
 // bind DN is configured. Blocking, bounded by cfg.connect_timeout_ms per step. Returns null
-// with `err` set (for the log) when no URI worked.
+// with `err` set (for the log) and, when given, `code` set to the libldap code of the last
+// failed step (e.g. LDAP_INVALID_CREDENTIALS for a wrong service password) when no URI
+// worked.
 [[nodiscard]] ldap_handle open_connection(const config::ldap_config& cfg, bool service_bind,
-                                          std::string& err);
+                                          std::string& err, int* code = nullptr);
 
 // open_connection(cfg, true, err): a connection bound as the service account.
 [[nodiscard]] ldap_handle open_service_connection(const config::ldap_config& cfg, std::string& err);

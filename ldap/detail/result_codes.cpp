@@ -39,6 +39,11 @@ errc classify(int ldap_code) noexcept {
       return errc::schema_violation;
     case LDAP_NOT_ALLOWED_ON_NONLEAF:
       return errc::not_allowed_on_non_leaf;
+    case LDAP_NO_SUCH_ATTRIBUTE:
+    case LDAP_TYPE_OR_VALUE_EXISTS:
+      return errc::value_conflict;
+    case LDAP_ASSERTION_FAILED:
+      return errc::assertion_failed;
     case LDAP_PARAM_ERROR:
     case LDAP_FILTER_ERROR:
     case LDAP_ENCODING_ERROR:

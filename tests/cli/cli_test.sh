@@ -98,5 +98,39 @@ check "the in-flight request got a complete answer" grep -qE '^(200|503)$' "$wor
 check "SIGTERM exits 0" test "$gw_rc" -eq 0
 check "the log shows the drain" grep -q 'draining 1 connection' "$work/gateway.log"
 
+# Start-up problems are told in the log: a refused service bind (and /readyz stays 503),
+# and settings that open data up.
+start_gateway() {  # config file, log file; sets gw_pid and waits for /healthz
+  "$bin" --config "$1" > "$2" 2>&1 &
+  gw_pid=$!
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+}
+stop_gateway() { kill -TERM "$gw_pid"; wait "$gw_pid"; gw_pid=""; }
+
+sed 's/^  bind_password: .*/  bind_password: not-the-password/' "$work/good.yaml" > "$work/wrong-pw.yaml"
+start_gateway "$work/wrong-pw.yaml" "$work/wrong-pw.log"
+for _ in $(seq 1 50); do grep -q 'invalid credentials' "$work/wrong-pw.log" && break; sleep 0.1; done
+check "a wrong bind password is logged as an error naming the bind DN" \
+  grep -qE ' error LDAP service bind as cn=admin,dc=example,dc=com refused: invalid credentials' "$work/wrong-pw.log"
+check "... once, not at every retry" test "$(grep -c 'invalid credentials' "$work/wrong-pw.log")" -eq 1
+check "... and the gateway is not ready" \
+  test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 503
+check "... and the password is not in the log" bash -c "! grep -q not-the-password '$work/wrong-pw.log'"
+stop_gateway
+
+check "no risk warnings for a good file" bash -c "! grep -q 'warning configuration:' '$work/gateway.log'"
+{ cat "$work/good.yaml"; printf '  unassigned_agents: all\nmasking:\n  enabled: false\n'; } > "$work/risky.yaml"
+start_gateway "$work/risky.yaml" "$work/risky.log"
+check "unassigned_agents: all is a start-up warning naming the risk" \
+  grep -q 'warning configuration: scope.unassigned_agents is .all.: an agent assigned to no partner sees every customer' "$work/risky.log"
+check "masking.enabled: false is a start-up warning naming the risk" \
+  grep -q 'warning configuration: masking.enabled is false: every agent sees .* unmasked' "$work/risky.log"
+check "--check-config prints the warnings too" \
+  bash -c "'$bin' --check-config '$work/risky.yaml' | grep -c '^warning: ' | grep -qx 2"
+stop_gateway
+
 echo "$failures failure(s)"
 exit $((failures > 0))

@@ -229,3 +229,12 @@ TEST_CASE("ops.metrics_networks: loopback by default, canonical CIDRs, bad ones 
   e = error_of("ops:\n  metrics_network: [127.0.0.1]\n" + kMinimal);
   CHECK(e.message().find("did you mean \"metrics_networks\"") != std::string::npos);
 }
+
+TEST_CASE("customers.login_prefix: default, value, validation") {
+  CHECK(parse_config(kMinimal).customers.login_prefix == "c-");
+  CHECK(parse_config(kMinimal + "  login_prefix: cust.\n").customers.login_prefix == "cust.");
+  CHECK(parse_config(kMinimal + "  login_prefix: \"\"\n").customers.login_prefix.empty());
+  CHECK(error_of(kMinimal + "  login_prefix: \"a,b\"\n").key_path() == "customers.login_prefix");
+  CHECK(error_of(kMinimal + "  login_prefix: " + std::string(33, 'x') + "\n").key_path() ==
+        "customers.login_prefix");
+}

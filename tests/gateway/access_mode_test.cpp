@@ -90,6 +90,16 @@ long send(const running_gateway& gw, const std::string& method, const std::strin
   return r.status;
 }
 
+// POSTs a new customer; `login` receives the login the gateway assigned (on 201).
+long create_customer(const running_gateway& gw, const std::string& user, const std::string& body,
+                     std::string* login = nullptr) {
+  std::string reply;
+  long status = post_json(gw, "/api/v1/customers", user, body, &reply);
+  if (status == 201 && login)
+    *login = std::string(boost::json::parse(reply).at("login").as_string());
+  return status;
+}
+
 std::string mode_of(const running_gateway& gw, const std::string& login) {
   auto me = gw.get_json("/api/v1/me", pw(login));
   return std::string(me.at("access").at("mode").as_string());
@@ -115,21 +125,19 @@ TEST_CASE("every mode against every customer endpoint") {
     CHECK(send(gw, "GET", "/api/v1/customers/alice", pw(agent)) == (e.view ? 200 : 403));
     CHECK(send(gw, "GET", "/api/v1/customer-ids", pw(agent)) == (e.view ? 200 : 403));
 
-    std::string login = "new_" + mode;
-    long created =
-        post_json(gw, "/api/v1/customers", pw(agent),
-                  R"({"login":")" + login + R"(","customer_id":"C1","name":"N )" + mode + R"("})");
+    std::string login;
+    std::string body = R"({"customer_id":"C1","name":"new_)" + mode + R"("})";
+    long created = create_customer(gw, pw(agent), body, &login);
     CHECK(created == (e.edit ? 201 : 403));
     if (!e.edit) {
       // What view_only/hidden agents cannot do, the owner does, so PATCH/DELETE have a target.
-      REQUIRE(post_json(gw, "/api/v1/customers", pw("owner"),
-                        R"({"login":")" + login + R"(","customer_id":"C1"})") == 201);
+      REQUIRE(create_customer(gw, pw("owner"), body, &login) == 201);
     }
     CHECK(send(gw, "PATCH", "/api/v1/customers/" + login, pw(agent), R"({"name":"Renamed"})") ==
           (e.edit ? 200 : 403));
     CHECK(send(gw, "GET", "/api/v1/customers/export?format=csv", pw(agent)) ==
           (e.export_ ? 200 : 403));
-    std::string csv = "login,customer_id,name\r\nimp_" + mode + ",C2,Imported\r\n";
+    std::string csv = "login,customer_id,name\r\n,C2,imp_" + mode + "\r\n";
     CHECK(send(gw, "POST", "/api/v1/customers/import", pw(agent), csv, "text/csv") ==
           (e.import ? 200 : 403));
     CHECK(send(gw, "DELETE", "/api/v1/customers/" + login, pw(agent)) == (e.edit ? 204 : 403));
@@ -155,8 +163,7 @@ TEST_CASE("mode sources: owner, blocked contacts, attribute, group, default, inv
   CHECK(mode_of(gw, "owner") == "full");
   CHECK(mode_of(gw, "owner2") == "full");  // its own attribute says hidden
   CHECK(mode_of(gw, "blocked") == "view_only");
-  CHECK(post_json(gw, "/api/v1/customers", pw("blocked"),
-                  R"({"login":"by_blocked","customer_id":"C1"})") == 403);
+  CHECK(post_json(gw, "/api/v1/customers", pw("blocked"), R"({"customer_id":"C1"})") == 403);
   CHECK(mode_of(gw, "g_editor") == "edit");         // group default
   CHECK(mode_of(gw, "g_override") == "view_only");  // attribute beats group
   CHECK(mode_of(gw, "plain") == "view_only");       // access.default_mode
@@ -166,48 +173,51 @@ TEST_CASE("mode sources: owner, blocked contacts, attribute, group, default, inv
 TEST_CASE("writes stay inside the scope") {
   auto& gw = shared();
   std::string reply;
-  CHECK(post_json(gw, "/api/v1/customers", pw("m_full"),
-                  R"({"login":"outside","customer_id":"C3"})", &reply) == 422);
+  CHECK(post_json(gw, "/api/v1/customers", pw("m_full"), R"({"customer_id":"C3","name":"outside"})",
+                  &reply) == 422);
   CHECK(reply.find("customer-id-out-of-scope") != std::string::npos);
   CHECK(gw.logins("/api/v1/customers?q=outside", pw("owner")).empty());
 
-  REQUIRE(post_json(gw, "/api/v1/customers", pw("m_full"),
-                    R"({"login":"mover","customer_id":"C1","name":"Mover"})") == 201);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), R"({"customer_id":"C3"})") ==
-        422);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), R"({"customer_id":"C2"})") ==
-        200);
-  CHECK(gw.get_json("/api/v1/customers/mover", pw("m_full")).at("customer_id") == "C2");
+  std::string mover;
+  REQUIRE(create_customer(gw, pw("m_full"), R"({"customer_id":"C1","name":"Mover"})", &mover) ==
+          201);
+  const std::string at = "/api/v1/customers/" + mover;
+  CHECK(send(gw, "PATCH", at, pw("m_full"), R"({"customer_id":"C3"})") == 422);
+  CHECK(send(gw, "PATCH", at, pw("m_full"), R"({"customer_id":"C2"})") == 200);
+  CHECK(gw.get_json(at, pw("m_full")).at("customer_id") == "C2");
   // Out-of-scope customers cannot be changed or deleted, and look missing.
   CHECK(send(gw, "PATCH", "/api/v1/customers/carol", pw("m_full"), R"({"name":"x"})") == 404);
   CHECK(send(gw, "DELETE", "/api/v1/customers/carol", pw("m_full")) == 404);
   CHECK(gw.get_json("/api/v1/customers/carol", pw("owner")).at("name") == "Carol Clark");
   // Bad bodies are refused with a reason and change nothing.
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), R"({"login":"x"})") == 400);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), R"({"nofield":"x"})") == 400);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), R"({"name":7})") == 400);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/mover", pw("m_full"), "not json") == 400);
+  CHECK(send(gw, "PATCH", at, pw("m_full"), R"({"login":"x"})") == 400);
+  CHECK(send(gw, "PATCH", at, pw("m_full"), R"({"nofield":"x"})") == 400);
+  CHECK(send(gw, "PATCH", at, pw("m_full"), R"({"name":7})") == 400);
+  CHECK(send(gw, "PATCH", at, pw("m_full"), "not json") == 400);
+  // Logins are the gateway's to assign, taken or not.
   CHECK(post_json(gw, "/api/v1/customers", pw("m_full"),
-                  R"({"login":"alice","customer_id":"C1"})") == 409);
+                  R"({"login":"alice","customer_id":"C1"})") == 400);
 }
 
 TEST_CASE("import with one bad row writes nothing and names the row") {
   auto& gw = shared();
-  std::string csv =
-      "login,customer_id,name\r\nbatch1,C1,One\r\nbatch2,C3,Two\r\nbatch3,C2,Three\r\n";
+  std::string csv = "login,customer_id,name\r\n,C1,batch1\r\n,C3,batch2\r\n,C2,batch3\r\n";
   std::string reply;
   CHECK(send(gw, "POST", "/api/v1/customers/import", pw("m_full"), csv, "text/csv", &reply) == 422);
   CHECK(reply.find("\"row\":3") != std::string::npos);
   CHECK(reply.find("outside") != std::string::npos);
   CHECK(gw.logins("/api/v1/customers?q=batch", pw("owner")).empty());
 
-  std::string good = "login,customer_id,name\r\nbatch1,C1,One\r\nbatch3,C2,\"Three, Jr.\"\r\n";
+  std::string good = "login,customer_id,name\r\n,C1,batch1\r\n,C2,\"batch3, Jr.\"\r\n";
   CHECK(send(gw, "POST", "/api/v1/customers/import", pw("m_full"), good, "text/csv", &reply) ==
         200);
-  CHECK(reply.find("\"created\":2") != std::string::npos);
-  CHECK(gw.get_json("/api/v1/customers/batch3", pw("m_full")).at("name") == "Three, Jr.");
-  // Importing again updates instead of creating.
-  std::string again = "login,name\r\nbatch1,Uno\r\n";
+  auto report = boost::json::parse(reply);
+  CHECK(report.at("created") == 2);
+  std::string batch1(report.at("rows").at(0).at("login").as_string());
+  std::string batch3(report.at("rows").at(1).at("login").as_string());
+  CHECK(gw.get_json("/api/v1/customers/" + batch3, pw("m_full")).at("name") == "batch3, Jr.");
+  // Importing with the assigned login updates instead of creating.
+  std::string again = "login,name\r\n" + batch1 + ",Uno\r\n";
   CHECK(send(gw, "POST", "/api/v1/customers/import", pw("m_full"), again, "text/csv", &reply) ==
         200);
   CHECK(reply.find("\"updated\":1") != std::string::npos);
@@ -230,19 +240,18 @@ TEST_CASE("export is the caller's scoped view, streamed as CSV") {
 
 TEST_CASE("creator-only scope: fieldworkers see only their own customers") {
   auto& gw = shared();
-  REQUIRE(post_json(gw, "/api/v1/customers", pw("f1"), R"({"login":"by_f1","customer_id":"C1"})") ==
-          201);
-  REQUIRE(post_json(gw, "/api/v1/customers", pw("f2"), R"({"login":"by_f2","customer_id":"C2"})") ==
-          201);
-  CHECK(gw.logins("/api/v1/customers", pw("f1")) == set{"by_f1"});
-  CHECK(gw.logins("/api/v1/customers", pw("f2")) == set{"by_f2"});
-  CHECK(send(gw, "GET", "/api/v1/customers/by_f2", pw("f1")) == 404);
+  std::string by_f1, by_f2;
+  REQUIRE(create_customer(gw, pw("f1"), R"({"customer_id":"C1"})", &by_f1) == 201);
+  REQUIRE(create_customer(gw, pw("f2"), R"({"customer_id":"C2"})", &by_f2) == 201);
+  CHECK(gw.logins("/api/v1/customers", pw("f1")) == set{by_f1});
+  CHECK(gw.logins("/api/v1/customers", pw("f2")) == set{by_f2});
+  CHECK(send(gw, "GET", "/api/v1/customers/" + by_f2, pw("f1")) == 404);
   CHECK(send(gw, "GET", "/api/v1/customers/alice", pw("f1")) == 404);
-  CHECK(send(gw, "PATCH", "/api/v1/customers/by_f2", pw("f1"), R"({"name":"x"})") == 404);
+  CHECK(send(gw, "PATCH", "/api/v1/customers/" + by_f2, pw("f1"), R"({"name":"x"})") == 404);
   // The owner attribute records the creating agent; everyone else of p-one sees both.
   auto all = gw.logins("/api/v1/customers", pw("m_full"));
-  CHECK(all.contains("by_f1"));
-  CHECK(all.contains("by_f2"));
+  CHECK(all.contains(by_f1));
+  CHECK(all.contains(by_f2));
   CHECK(gw.get_json("/api/v1/me", pw("f1")).at("scope").at("creator_only") == true);
 }
 

@@ -263,9 +263,9 @@ TEST_CASE("StartTLS refused: the service bind is never sent in clear text") {
   scopegate::ldap::client client(io.get_executor(), cfg);
   std::mutex m;
   std::vector<std::string> reports;
-  client.on_setup_failure([&](const std::string& why) {
+  client.on_connect_failure([&](const scopegate::ldap::error& why) {
     std::lock_guard lock(m);
-    reports.push_back(why);
+    reports.push_back(why.message);
   });
   client.start();
   auto work = net::make_work_guard(io);

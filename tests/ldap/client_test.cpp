@@ -367,6 +367,77 @@ TEST_CASE("write errors are typed: schema, non-leaf, NUL") {
   CHECK(h.await(x.c.search(people())).has_value());
 }
 
+TEST_CASE("assertion control: a write applies only while the entry matches the filter") {
+  slapd& server = shared_server();
+  io_harness h;
+  connected x(h, config_for(server));
+  const std::string dn = "uid=vera," + k_people;
+  REQUIRE(h.await(x.c.add(dn, {{"objectClass", {"inetOrgPerson"}},
+                               {"uid", {"vera"}},
+                               {"cn", {"Vera"}},
+                               {"sn", {"V"}}}))
+              .has_value());
+  auto read_csn = [&] {
+    auto r = h.await(x.c.search(query(dn, "(objectClass=*)", {"entryCSN"}, search_scope::base)));
+    REQUIRE(r.has_value());
+    return std::string(r->front().first("entryCSN"));
+  };
+  auto cn_now = [&] {
+    auto r = h.await(x.c.search(query(dn, "(objectClass=*)", {"cn"}, search_scope::base)));
+    REQUIRE(r.has_value());
+    return std::string(r->front().first("cn"));
+  };
+  auto set_cn = [&](const std::string& cn, const std::string& assertion) {
+    return h.await(x.c.modify(
+        dn, {{.op = modification::kind::replace, .attribute = "cn", .values = {cn}}}, assertion));
+  };
+  const std::string seen = "(entryCSN=" + read_csn() + ")";
+  // Someone else writes in between (no assertion): the version moves on.
+  REQUIRE(set_cn("Other", "").has_value());
+  auto stale = set_cn("Mine", seen);
+  REQUIRE(!stale.has_value());
+  CHECK(stale.error().code == errc::assertion_failed);
+  CHECK(!stale.error().unavailable());
+  CHECK(cn_now() == "Other");  // nothing of the stale write landed
+  // With the current version the same write applies.
+  auto fresh = set_cn("Mine", "(entryCSN=" + read_csn() + ")");
+  REQUIRE_MESSAGE(fresh.has_value(), (fresh ? "" : fresh.error().message));
+  CHECK(cn_now() == "Mine");
+  // Deletes carry it too.
+  auto stale_delete = h.await(x.c.remove(dn, seen));
+  REQUIRE(!stale_delete.has_value());
+  CHECK(stale_delete.error().code == errc::assertion_failed);
+  CHECK(cn_now() == "Mine");
+  // A filter libldap cannot encode is refused before anything is sent.
+  auto bad = set_cn("Bad", "(entryCSN=");
+  REQUIRE(!bad.has_value());
+  CHECK(bad.error().code == errc::invalid_request);
+  auto nul = set_cn("Bad", "(cn=a\0b)"s);
+  CHECK(!nul.has_value());
+  REQUIRE(h.await(x.c.remove(dn, "(cn=Mine)")).has_value());
+}
+
+TEST_CASE("value conflicts are typed: adding a present value, removing an absent one") {
+  slapd& server = shared_server();
+  io_harness h;
+  connected x(h, config_for(server));
+  const std::string dn = "uid=walt," + k_people;
+  REQUIRE(h.await(x.c.add(dn, {{"objectClass", {"inetOrgPerson"}},
+                               {"uid", {"walt"}},
+                               {"cn", {"Walt"}},
+                               {"sn", {"W"}}}))
+              .has_value());
+  auto twice = h.await(
+      x.c.modify(dn, {{.op = modification::kind::add, .attribute = "cn", .values = {"Walt"}}}));
+  REQUIRE(!twice.has_value());
+  CHECK(twice.error().code == errc::value_conflict);
+  auto absent = h.await(x.c.modify(
+      dn, {{.op = modification::kind::remove, .attribute = "cn", .values = {"Nobody"}}}));
+  REQUIRE(!absent.has_value());
+  CHECK(absent.error().code == errc::value_conflict);
+  REQUIRE(h.await(x.c.remove(dn)).has_value());
+}
+
 TEST_CASE("stop() fails outstanding operations and lets the io_context run out") {
   slapd& server = shared_server();
   io_harness h;

@@ -39,6 +39,11 @@ TEST_CASE("classify: refusals are not outages") {
   CHECK(classify(LDAP_PARAM_ERROR) == errc::invalid_request);
   CHECK(classify(LDAP_FILTER_ERROR) == errc::invalid_request);
   CHECK(classify(LDAP_ENCODING_ERROR) == errc::invalid_request);
+  CHECK(classify(LDAP_NO_SUCH_ATTRIBUTE) == errc::value_conflict);
+  CHECK(classify(LDAP_TYPE_OR_VALUE_EXISTS) == errc::value_conflict);
+  CHECK(classify(LDAP_ASSERTION_FAILED) == errc::assertion_failed);
+  CHECK(to_string(errc::assertion_failed) == "assertion_failed");
+  CHECK(!detail::to_error(LDAP_ASSERTION_FAILED, "x").unavailable());
   for (int code : {LDAP_UNWILLING_TO_PERFORM, LDAP_OTHER, LDAP_OPERATIONS_ERROR, LDAP_REFERRAL,
                    LDAP_ADMINLIMIT_EXCEEDED, LDAP_NO_MEMORY, LDAP_LOCAL_ERROR, 12345}) {
     CAPTURE(code);

@@ -52,12 +52,13 @@ TEST_CASE("not CSV, or no header: bad_csv") {
   CHECK(check("").detail == "the CSV has no header row");
 }
 
-TEST_CASE("header problems: unknown or non-importable columns, no login, repeated columns") {
+TEST_CASE("header problems: unknown or non-importable columns, repeated columns") {
   auto c = check("login,shoe_size\n");
   REQUIRE(c.refusal == customer_import_refusal::invalid);
   CHECK(c.problems[0].reason == "column 'shoe_size' is not an importable field");
   CHECK(c.problems[0].line == 1);
-  CHECK(check("name\n").problems.at(0).reason == "the header needs a 'login' column");
+  // No login column: every row creates a customer.
+  CHECK(check("customer_id,name\nC1,x\n").refusal == customer_import_refusal::none);
   auto twice = check("login,email,email\nx,a,b\n");
   REQUIRE(twice.refusal == customer_import_refusal::invalid);
   CHECK(twice.problems[0].reason == "column 'email' appears twice");
@@ -87,27 +88,26 @@ TEST_CASE("row problems carry the file line and the login") {
       "\n"
       "bob,C1\n"
       ",C1,\n"
+      ",C1,\n"
       "alice,C1,\n"
       "carol,C1,\"two\nlines\"\n");
   REQUIRE(c.refusal == customer_import_refusal::invalid);
-  REQUIRE(c.problems.size() == 4);
+  REQUIRE(c.problems.size() == 3);  // rows without a login are new customers, never twice
   CHECK(c.problems[0].line == 4);
   CHECK(c.problems[0].reason == "expected 3 cells, got 2");
-  CHECK(c.problems[1].line == 5);
-  CHECK(c.problems[1].reason == "login is empty");
-  CHECK(c.problems[2].line == 6);
-  CHECK(c.problems[2].login == "alice");
-  CHECK(c.problems[2].reason == "login appears twice");
-  CHECK(c.problems[3].line == 7);
-  CHECK(c.problems[3].reason == "a value is too long or contains control characters");
+  CHECK(c.problems[1].line == 7);
+  CHECK(c.problems[1].login == "alice");
+  CHECK(c.problems[1].reason == "login appears twice");
+  CHECK(c.problems[2].line == 8);
+  CHECK(c.problems[2].reason == "a value is too long or contains control characters");
 }
 
-TEST_CASE("plan: found logins update, new ones create; scope is checked on every ID") {
+TEST_CASE("plan: found logins update, rows without a login create; scope is checked on every ID") {
   auto c = check(
       "login,customer_id,name,email\n"
       "alice,,Alice,\n"
       "bob,C2,Bob,b@x\n"
-      "carol,C1,Carol,c@x\n");
+      ",C1,Carol,c@x\n");
   REQUIRE(c.refusal == customer_import_refusal::none);
   REQUIRE(c.rows.size() == 3);
   in_scope_map found{{"alice", "uid=alice,ou=c,dc=x"}, {"bob", "uid=bob,ou=c,dc=x"}};
@@ -124,7 +124,8 @@ TEST_CASE("plan: found logins update, new ones create; scope is checked on every
   const auto& carol = plan.steps[2];
   CHECK(carol.create);
   CHECK(carol.line == 4);
-  CHECK(carol.fields.at("login") == "carol");
+  CHECK(carol.login.empty());
+  CHECK_FALSE(carol.fields.contains("login"));  // the store assigns it
   CHECK(carol.fields.at("customer_id") == "C1");
 }
 
@@ -132,8 +133,8 @@ TEST_CASE("plan refusals: out-of-scope IDs, new customers without an ID; nothing
   auto c = check(
       "login,customer_id\n"
       "alice,C9\n"
-      "dave,\n"
-      "erin,C1\n");
+      ",\n"
+      ",C1\n");
   REQUIRE(c.refusal == customer_import_refusal::none);
   in_scope_map found{{"alice", "uid=alice,ou=c,dc=x"}};
   auto plan = plan_customer_import(c.rows, found, scope_of({"C1"}));
@@ -143,13 +144,21 @@ TEST_CASE("plan refusals: out-of-scope IDs, new customers without an ID; nothing
   CHECK(plan.problems[1].line == 3);
   CHECK(plan.problems[1].reason == "new customer without customer_id");
   CHECK(plan.steps.empty());
-
-  // A login outside the scope looks new, and creating it needs an in-scope ID like any other.
-  auto hidden =
-      plan_customer_import(check("login,customer_id\nmallory,C9\n").rows, {}, scope_of({"C1"}));
-  CHECK(hidden.problems.at(0).reason == "customer ID outside this agent's scope");
-  auto none = plan_customer_import(check("login,customer_id\nx,C1\n").rows, {}, scope_of({}));
+  auto none = plan_customer_import(check("login,customer_id\n,C1\n").rows, {}, scope_of({}));
   CHECK(none.problems.size() == 1);
+}
+
+TEST_CASE("a login not in the scope is refused the same way whatever the row holds") {
+  // The gateway finds out-of-scope and missing logins alike absent from `in_scope`; the
+  // reason must not depend on the rest of the row either (no "exists", no create).
+  for (std::string row : {"mallory,C1", "mallory,C9", "mallory,", "nobody,C1"}) {
+    INFO(row);
+    auto plan =
+        plan_customer_import(check("login,customer_id\n" + row + "\n").rows, {}, scope_of({"C1"}));
+    REQUIRE(plan.problems.size() == 1);
+    CHECK(plan.problems[0].reason == "no such customer in your scope");
+    CHECK(plan.steps.empty());
+  }
 }
 
 TEST_CASE("formula guards from an export can be undone on import") {
