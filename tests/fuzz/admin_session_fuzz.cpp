@@ -2,16 +2,19 @@
 // request heads. Input: one flags byte, then lines: the method, then `Name: value` header
 // lines. `@S` in a line becomes the live session's token, `@C` its CSRF token, so the
 // fuzzer can build requests that hold the real secrets around hostile bytes.
-// Property: require_admin admits exactly when the cookie scopegate_session (as cookie_value reads
-// it) is the live token, the session has not expired, and a method other than GET/HEAD
-// carries X-CSRF-Token equal to the session's token. cookie_value returns a part of a
-// Cookie header or nothing.
+// Flags: bits 0-1 the session's age, bit 2 whether the connection is TLS.
+// Property: require_admin admits exactly when the cookie of the connection's kind
+// (scopegate_session, or __Host-scopegate_session over TLS, as cookie_value reads it) is the
+// live token, the session has not expired, and a method other than GET/HEAD carries
+// X-CSRF-Token equal to the session's token and comes from the same origin. cookie_value
+// returns a part of a Cookie header or nothing.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "gateway/auth/same_origin.hpp"
 #include "gateway/auth/sessions.hpp"
 
 namespace {
@@ -82,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     req.insert(std::string_view(line).substr(0, colon), value);
   }
 
-  const std::string cookie = cookie_value(req, k_session_cookie);
+  connection_info conn;
+  conn.tls = (flags & 4) != 0;
+  const std::string cookie = cookie_value(req, sessions.cookie_name(conn));
   if (!cookie.empty()) {
     bool inside = false;
     for (auto it = req.find(http::field::cookie);
@@ -92,11 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
   const bool should_admit = cookie == live.token && fresh &&
-                            (safe || req[k_csrf_header] == std::string_view(live.who.csrf_token));
-  auto gate = require_admin(sessions, req);
+                            (safe || (req[k_csrf_header] == std::string_view(live.who.csrf_token) &&
+                                      same_origin_write(req)));
+  auto gate = require_admin(sessions, req, conn);
   const auto* who = std::get_if<admin_principal>(&gate);
   require((who != nullptr) == should_admit,
-          "admitted exactly with the live token, unexpired, and the CSRF token on writes");
+          "admitted exactly with the live token of the connection's cookie, unexpired, and the "
+          "CSRF token and the same origin on writes");
   if (who) {
     require(who->login == "admin", "the admitted principal is the session's");
   } else {

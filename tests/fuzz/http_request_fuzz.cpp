@@ -24,6 +24,7 @@
 #include <sstream>
 #include <string>
 
+#include "gateway/auth/same_origin.hpp"
 #include "gateway/auth/sessions.hpp"
 #include "gateway/http/request_target.hpp"
 #include "gateway/http/session.hpp"
@@ -88,6 +89,7 @@ struct gateway_under_test {
         require(cookie_value(req, k_session_cookie) == token, "admin success needs the session");
         bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
         require(safe || req[k_csrf_header] == csrf, "admin write success needs the CSRF token");
+        require(safe || same_origin_write(req), "admin write success needs the same origin");
         break;
       }
     }
