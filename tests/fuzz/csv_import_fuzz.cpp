@@ -120,7 +120,6 @@ void check_customer_plan(const mapping::csv_table& table, std::uint8_t options) 
     return;
   }
   for (const auto& row : check.rows) {
-    require(!row.login.empty(), "every row has a login");
     for (const auto& [field, value] : row.fields)
       require(!value || value->size() <= policy::k_max_import_value, "values within the limit");
   }
@@ -133,7 +132,10 @@ void check_customer_plan(const mapping::csv_table& table, std::uint8_t options) 
   auto plan = policy::plan_customer_import(std::move(check.rows), in_scope, scope);
   if (!plan.problems.empty()) return;
   for (const auto& step : plan.steps) {
-    require(step.create != in_scope.contains(step.login), "create exactly the unknown logins");
+    // Logins are assigned by the gateway: a row creates exactly when it names no login, and
+    // a named login is updated only when it is in scope (else the plan has a problem).
+    require(step.create == step.login.empty(), "create exactly the rows without a login");
+    if (!step.create) require(in_scope.contains(step.login), "update only in-scope customers");
     if (auto id = step.fields.find("customer_id"); id != step.fields.end() && id->second)
       require(scope.allows(*id->second), "only customer IDs the scope allows are written");
     if (step.create)
