@@ -52,6 +52,7 @@ struct listen_config {
   int idle_timeout_ms = 60'000;              // keep-alive connection with no request
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
   std::optional<listen_tls_config> tls;      // absent: plain HTTP
+  int max_connections_per_address = 256;     // more from one socket address are closed
   bool operator==(const listen_config&) const = default;
 };
 

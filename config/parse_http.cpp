@@ -32,9 +32,10 @@ listen_tls_config parse_listen_tls(const parser& p, const value& v) {
 }  // namespace
 
 void parse_listen(const parser& p, const value& v, listen_config& c) {
-  section s(p, v,
-            {"address", "port", "threads", "header_limit_bytes", "body_limit_bytes",
-             "read_timeout_ms", "idle_timeout_ms", "trusted_proxies", "tls"});
+  section s(
+      p, v,
+      {"address", "port", "threads", "header_limit_bytes", "body_limit_bytes", "read_timeout_ms",
+       "idle_timeout_ms", "trusted_proxies", "tls", "max_connections_per_address"});
   if (auto a = s.get("address")) {
     c.address = p.non_empty(*a, "an IP address");
     // The listener binds an address; a host name would pass here and fail at start.
@@ -53,6 +54,7 @@ void parse_listen(const parser& p, const value& v, listen_config& c) {
   set_int(p, s, "body_limit_bytes", c.body_limit_bytes, 1, k_max_size);
   set_int(p, s, "read_timeout_ms", c.read_timeout_ms, 1, k_max_timeout_ms);
   set_int(p, s, "idle_timeout_ms", c.idle_timeout_ms, 1, k_max_timeout_ms);
+  set_int(p, s, "max_connections_per_address", c.max_connections_per_address, 1, 1'000'000);
   if (auto t = s.get("trusted_proxies")) {
     c.trusted_proxies.clear();
     for (const auto& item : p.list(*t))

@@ -29,6 +29,8 @@ reload_plan plan_reload(const config::config& running, const config::config& nex
   compare(plan.restart, "listen.read_timeout_ms", a.read_timeout_ms, b.read_timeout_ms);
   compare(plan.restart, "listen.idle_timeout_ms", a.idle_timeout_ms, b.idle_timeout_ms);
   compare(plan.restart, "listen.trusted_proxies", a.trusted_proxies, b.trusted_proxies);
+  compare(plan.restart, "listen.max_connections_per_address", a.max_connections_per_address,
+          b.max_connections_per_address);
   compare(plan.restart, "ldap", running.ldap, next.ldap);
   compare(plan.restart, "agents", running.agents, next.agents);
   compare(plan.restart, "partners", running.partners, next.partners);

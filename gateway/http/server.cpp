@@ -1,14 +1,20 @@
 #include "gateway/http/server.hpp"
 
 #include <spdlog/spdlog.h>
+#include <algorithm>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <cerrno>
+#include <chrono>
 #include <list>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "gateway/http/session.hpp"
 #include "gateway/http/tls_context.hpp"
@@ -31,23 +37,67 @@ struct http_server::state : std::enable_shared_from_this<http_server::state> {
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
 
-  mutable std::mutex mutex;  // guards sessions, on_drained and tls
+  mutable std::mutex mutex;  // guards sessions, per_address, on_drained and tls
   std::list<session_entry> sessions;
+  std::unordered_map<std::string, int> per_address;  // open connections by socket address
   std::function<void()> on_drained;
   // The context new TLS connections get (null: plain HTTP). Replaced whole by reload_tls;
   // each session holds the one it started with.
   std::shared_ptr<net::ssl::context> tls;
 
+  // Accept loop only: rate limit of its log lines.
+  std::chrono::steady_clock::time_point last_logged{};
+  int unlogged = 0;
+
   net::awaitable<void> accept_loop();
-  net::awaitable<void> serve(strand_type strand, tcp::socket socket);
-  void session_ended(std::list<session_entry>::iterator it);
+  net::awaitable<void> serve(strand_type strand, tcp::socket socket, std::string address);
+  void session_ended(std::list<session_entry>::iterator it, const std::string& address);
+  bool admit(const std::string& address);
+  // At most one line a second; the lines in between are counted in the next one.
+  void log_rarely(const std::string& what);
 };
 
-void http_server::state::session_ended(std::list<session_entry>::iterator it) {
+bool http_server::state::admit(const std::string& address) {
+  std::lock_guard lock(mutex);
+  int& open = per_address[address];
+  if (open >= cfg.max_connections_per_address) return false;
+  ++open;
+  return true;
+}
+
+void http_server::state::log_rarely(const std::string& what) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - last_logged < std::chrono::seconds(1)) {
+    ++unlogged;
+    return;
+  }
+  if (unlogged > 0)
+    spdlog::warn("{} ({} more like it in the last second)", what, unlogged);
+  else
+    spdlog::warn("{}", what);
+  last_logged = now;
+  unlogged = 0;
+}
+
+namespace {
+
+// Out of file descriptors or memory: accepting again at once would fail again at once.
+bool out_of_resources(const boost::system::error_code& ec) {
+  return ec == boost::system::errc::too_many_files_open ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+}
+
+}  // namespace
+
+void http_server::state::session_ended(std::list<session_entry>::iterator it,
+                                       const std::string& address) {
   std::function<void()> drained;
   {
     std::lock_guard lock(mutex);
     sessions.erase(it);
+    if (auto open = per_address.find(address); open != per_address.end() && --open->second <= 0)
+      per_address.erase(open);
     if (stopping && sessions.empty()) drained = std::move(on_drained);
   }
   if (drained) drained();
@@ -55,20 +105,40 @@ void http_server::state::session_ended(std::list<session_entry>::iterator it) {
 
 net::awaitable<void> http_server::state::accept_loop() {
   auto self = shared_from_this();
+  net::steady_timer pause(acceptor.get_executor());
+  int backoff_ms = 0;
   for (;;) {
     strand_type strand = net::make_strand(io);
     auto [ec, socket] = co_await acceptor.async_accept(strand, detail::use_tuple);
     if (stopping) co_return;
     if (ec) {
       if (ec == net::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
+      log_rarely("accept failed: " + ec.message());
+      if (out_of_resources(ec)) {
+        // The connection stays in the backlog; wait for descriptors to come free.
+        backoff_ms = std::min(1'000, backoff_ms == 0 ? 10 : backoff_ms * 2);
+        pause.expires_after(std::chrono::milliseconds(backoff_ms));
+        auto [waited] = co_await pause.async_wait(detail::use_tuple);
+        (void)waited;
+      }
       continue;
     }
-    net::co_spawn(strand, serve(strand, std::move(socket)), net::detached);
+    backoff_ms = 0;
+    boost::system::error_code peer_ec;
+    std::string address = socket.remote_endpoint(peer_ec).address().to_string();
+    if (peer_ec) continue;  // already gone
+    if (!admit(address)) {
+      log_rarely("connection refused: " + address + " holds listen.max_connections_per_address");
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    net::co_spawn(strand, serve(strand, std::move(socket), std::move(address)), net::detached);
   }
 }
 
-net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket socket) {
+net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket socket,
+                                               std::string address) {
   auto self = shared_from_this();
   auto control = std::make_shared<detail::session_control>();
   std::list<session_entry>::iterator me;
@@ -93,7 +163,7 @@ net::awaitable<void> http_server::state::serve(strand_type strand, tcp::socket s
     detail::session<tcp::socket> session(socket, cfg, handler, *control);
     co_await session.run(peer);  // never throws
   }
-  session_ended(me);
+  session_ended(me, address);
 }
 
 http_server::http_server(net::io_context& io, const config::listen_config& cfg,

@@ -132,5 +132,37 @@ check "--check-config prints the warnings too" \
   bash -c "'$bin' --check-config '$work/risky.yaml' | grep -c '^warning: ' | grep -qx 2"
 stop_gateway
 
+# Out of file descriptors: the accept loop backs off and logs at most once a second instead
+# of spinning, and serves again once descriptors come free.
+prlimit --nofile=64:64 "$bin" --config "$work/good.yaml" > "$work/emfile.log" 2>&1 &
+gw_pid=$!
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+/usr/bin/python3 - "$port" <<'PY'
+import socket, sys, time
+held = []
+for _ in range(120):  # far more than the 64 descriptors the gateway may have
+    s = socket.socket()
+    s.settimeout(2)
+    try:
+        s.connect(("127.0.0.1", int(sys.argv[1])))
+        held.append(s)
+    except OSError:
+        break
+time.sleep(3)
+PY
+check "out of descriptors: accept failures are logged at most about once a second" \
+  test "$(grep -c 'accept failed' "$work/emfile.log")" -le 6
+check "... and there were some" grep -q 'accept failed: Too many open files' "$work/emfile.log"
+served=0
+for _ in $(seq 1 50); do
+  if curl -fs "http://127.0.0.1:$port/healthz" -o /dev/null; then served=1; break; fi
+  sleep 0.1
+done
+check "... and once they are free again, requests are served" test "$served" -eq 1
+stop_gateway
+
 echo "$failures failure(s)"
 exit $((failures > 0))

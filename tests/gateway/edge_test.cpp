@@ -1,6 +1,14 @@
 // The HTTP edge of the whole gateway against a real slapd: dashboard writes from a foreign
 // origin, the security headers of every route and error, and who may read /metrics.
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "gateway/routes.hpp"
 #include "tests/gateway/scenario.hpp"
@@ -160,4 +168,54 @@ TEST_CASE("/metrics: loopback by default, otherwise only ops.metrics_networks") 
     CHECK(http({.url = gw.url("/metrics"), .headers = {"X-Forwarded-For: 192.0.2.1"}}).status ==
           403);
   }
+}
+
+namespace {
+
+// A TCP connection to the gateway that sends nothing (blocking POSIX socket).
+struct raw_connection {
+  explicit raw_connection(std::uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    timeval wait{2, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  }
+  ~raw_connection() { ::close(fd); }
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+  // The server closed the connection without a byte (read sees end of stream).
+  bool closed_by_server() const {
+    char c = 0;
+    return ::recv(fd, &c, 1, 0) == 0;
+  }
+  int fd = -1;
+};
+
+}  // namespace
+
+TEST_CASE("one client address holds at most max_connections_per_address connections") {
+  running_gateway gw(admin_ldif(), edge_yaml("  max_connections_per_address: 3\n"));
+  const auto port = gw.svc->port();
+  std::vector<std::unique_ptr<raw_connection>> held;
+  for (int i = 0; i < 3; ++i)
+    held.push_back(std::make_unique<raw_connection>(port));
+  // The fourth is closed at once; the three keep the place they have.
+  raw_connection excess(port);
+  CHECK(excess.closed_by_server());
+  CHECK_THROWS(http_get(gw.url("/healthz")));  // a fifth, the same: no answer at all
+  // Once one of the three goes, a new connection is served again.
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    try {
+      served = http_get(gw.url("/healthz")).status == 200;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  CHECK(served);
 }
