@@ -392,6 +392,10 @@ void service::await_reload_signal() {
   });
 }
 
+std::size_t service::open_connections() const {
+  return parts_->server.open_connections();
+}
+
 std::uint16_t service::port() const {
   return parts_->server.port();
 }

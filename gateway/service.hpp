@@ -62,6 +62,8 @@ class service {
   void reload_on_sighup(std::string config_path);
 
   [[nodiscard]] std::uint16_t port() const;
+  // HTTP connections open right now.
+  [[nodiscard]] std::size_t open_connections() const;
   [[nodiscard]] const config::config& cfg() const;
   [[nodiscard]] mapping::scope_resolver& scopes();
   [[nodiscard]] policy::reveal_ledger& ledger();
@@ -77,7 +79,6 @@ class service {
   [[nodiscard]] login_throttle& throttle();
 
  private:
-
   struct parts;
   void await_reload_signal();
 

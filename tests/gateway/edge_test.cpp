@@ -200,6 +200,10 @@ struct raw_connection {
 TEST_CASE("one client address holds at most max_connections_per_address connections") {
   running_gateway gw(admin_ldif(), edge_yaml("  max_connections_per_address: 3\n"));
   const auto port = gw.svc->port();
+  // The fixture's own readiness calls close their connections just now: wait for that.
+  for (int i = 0; i < 200 && gw.svc->open_connections() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(gw.svc->open_connections() == 0);
   std::vector<std::unique_ptr<raw_connection>> held;
   for (int i = 0; i < 3; ++i)
     held.push_back(std::make_unique<raw_connection>(port));
