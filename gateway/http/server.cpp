@@ -11,6 +11,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <list>
 #include <mutex>
 #include <string>
@@ -82,10 +83,11 @@ void http_server::state::log_rarely(const std::string& what) {
 namespace {
 
 // Out of file descriptors or memory: accepting again at once would fail again at once.
+// (accept's errors are errno values; comparing them with error conditions would go through
+// the category's virtual functions, which UBSan's vptr check misreads across libraries.)
 bool out_of_resources(const boost::system::error_code& ec) {
-  return ec == boost::system::errc::too_many_files_open ||
-         ec == boost::system::errc::too_many_files_open_in_system ||
-         ec == boost::system::errc::no_buffer_space || ec == boost::system::errc::not_enough_memory;
+  const int e = ec.value();
+  return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM;
 }
 
 }  // namespace
@@ -113,7 +115,8 @@ net::awaitable<void> http_server::state::accept_loop() {
     if (stopping) co_return;
     if (ec) {
       if (ec == net::error::operation_aborted) co_return;
-      log_rarely("accept failed: " + ec.message());
+      // strerror, not ec.message(): the latter is a virtual call UBSan's vptr check misreads.
+      log_rarely(std::string("accept failed: ") + std::strerror(ec.value()));
       if (out_of_resources(ec)) {
         // The connection stays in the backlog; wait for descriptors to come free.
         backoff_ms = std::min(1'000, backoff_ms == 0 ? 10 : backoff_ms * 2);
