@@ -430,8 +430,10 @@ function modeCell(login) {
     ...MODES.map((m) => el('option', { value: m, text: m })));
   const effective = el('span', { class: 'muted', text: 'loading…' });
   const error = el('p', { class: 'error', role: 'alert', hidden: true });
+  const entry = { cell: null, select, effective, error, version: 0 };
   select.addEventListener('change', async () => {
     select.disabled = true;
+    entry.version++;  // a read of the mode still under way must not overwrite this write
     const r = await api('PUT', 'agents/' + enc(login) + '/mode', { body: { mode: select.value || null } });
     select.disabled = false;
     if (!r.ok) { show(error, problemText(r)); return; }
@@ -439,7 +441,8 @@ function modeCell(login) {
     fillMode(login, r.data);
   });
   const cell = el('td', { 'data-mode-of': login }, el('div', { class: 'mode-cell' }, select, effective), error);
-  modeCells.set(login, { cell, select, effective, error });
+  entry.cell = cell;
+  modeCells.set(login, entry);
   return cell;
 }
 
@@ -459,9 +462,13 @@ async function loadModes(logins) {
   const worker = async () => {
     while (queue.length) {
       const login = queue.shift();
-      const r = await api('GET', 'agents/' + enc(login) + '/mode');
       const c = modeCells.get(login);
-      if (!c || !c.cell.isConnected) continue;
+      if (!c) continue;
+      const seen = c.version;
+      const r = await api('GET', 'agents/' + enc(login) + '/mode');
+      // Only into the cell asked for, and only if no write happened meanwhile: a newer list
+      // or a mode just set wins over an answer that was on its way.
+      if (modeCells.get(login) !== c || c.version !== seen || !c.cell.isConnected) continue;
       if (r.ok) fillMode(login, r.data);
       else { c.effective.textContent = 'unknown'; show(c.error, problemText(r)); }
     }
