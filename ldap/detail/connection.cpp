@@ -13,8 +13,8 @@
 
 #include "ldap/detail/entry_reader.hpp"
 #include "ldap/detail/paging.hpp"
-#include "ldap/session_options.hpp"
 #include "ldap/detail/result_codes.hpp"
+#include "ldap/session_options.hpp"
 
 namespace scopegate::ldap::detail {
 
