@@ -18,13 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string k_admins = "cn=scopegate-admins,ou=groups,dc=example,dc=com";
-
-std::string admin_ldif() {
-  return scenario_ldif() + "dn: " + k_admins +
-         "\nobjectClass: groupOfNames\ncn: scopegate-admins\n"
-         "member: uid=owner,ou=people,dc=example,dc=com\n\n";
-}
+const std::string& k_admins = k_scenario_admins;
 
 std::string admin_yaml(const std::string& scope = "", const std::string& admin_extra = "") {
   return scenario_yaml("@URI@", scope, "  member_attribute: member\n",

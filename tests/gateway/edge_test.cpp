@@ -18,13 +18,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::string k_admins = "cn=scopegate-admins,ou=groups,dc=example,dc=com";
-
-std::string admin_ldif() {
-  return scenario_ldif() + "dn: " + k_admins +
-         "\nobjectClass: groupOfNames\ncn: scopegate-admins\n"
-         "member: uid=owner,ou=people,dc=example,dc=com\n\n";
-}
+const std::string& k_admins = k_scenario_admins;
 
 // `listen_extra` goes into the listen section, `extra` after the other sections.
 std::string edge_yaml(const std::string& listen_extra = "", const std::string& extra = "") {

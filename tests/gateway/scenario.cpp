@@ -31,6 +31,12 @@ std::string agent(const std::string& uid, std::initializer_list<std::string> par
 
 }  // namespace
 
+std::string admin_ldif() {
+  return scenario_ldif() + "dn: " + k_scenario_admins +
+         "\nobjectClass: groupOfNames\ncn: scopegate-admins\n"
+         "member: uid=owner,ou=people,dc=example,dc=com\n\n";
+}
+
 std::string scenario_ldif(bool with_partners) {
   std::string s = base_ldif();
   s += customer("alice", "Alice Adams", "C1");

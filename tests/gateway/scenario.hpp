@@ -22,6 +22,11 @@ namespace scopegate::testing {
 //   aghost [nope], aempty [p-empty], amember [] (member of p-two), owner [] (owners group)
 std::string scenario_ldif(bool with_partners = true);
 
+// The dashboard admins' group of the scenario (owner is its member), and scenario_ldif()
+// with it.
+inline const std::string k_scenario_admins = "cn=scopegate-admins,ou=groups,dc=example,dc=com";
+std::string admin_ldif();
+
 // YAML for a gateway on port 0 in front of `uri`; `extra` is appended (overrides nothing:
 // use it for sections not given here).
 std::string scenario_yaml(const std::string& uri, const std::string& scope_section = "",
