@@ -421,8 +421,17 @@ async function agentsPage() {
 }
 
 // Access modes on the agents page: one cell per agent, filled in as the modes arrive.
+// A list reload builds new cells while a write may still be on its way, so what orders
+// reads against writes is kept per login, not per cell: a read fills a cell only if no
+// write of that login started or was under way while the read was.
 const MODES = ['full', 'edit', 'edit_import', 'edit_export', 'view_only', 'hidden'];
 const modeCells = new Map();
+const modeWrites = new Map();  // login -> { started, pending }
+
+function modeWriteState(login) {
+  if (!modeWrites.has(login)) modeWrites.set(login, { started: 0, pending: 0 });
+  return modeWrites.get(login);
+}
 
 function modeCell(login) {
   const select = el('select', { 'aria-label': 'Access mode for ' + login, disabled: true },
@@ -430,14 +439,23 @@ function modeCell(login) {
     ...MODES.map((m) => el('option', { value: m, text: m })));
   const effective = el('span', { class: 'muted', text: 'loading…' });
   const error = el('p', { class: 'error', role: 'alert', hidden: true });
-  const entry = { cell: null, select, effective, error, version: 0 };
+  const entry = { cell: null, select, effective, error };
   select.addEventListener('change', async () => {
+    const writes = modeWriteState(login);
+    const mine = ++writes.started;
+    writes.pending++;
     select.disabled = true;
-    entry.version++;  // a read of the mode still under way must not overwrite this write
     const r = await api('PUT', 'agents/' + enc(login) + '/mode', { body: { mode: select.value || null } });
-    select.disabled = false;
-    if (!r.ok) { show(error, problemText(r)); return; }
-    show(error, '');
+    writes.pending--;
+    if (mine !== writes.started) return;  // a later write answers instead
+    const current = modeCells.get(login) || entry;
+    current.select.disabled = false;
+    if (!r.ok) {
+      await readMode(login);  // the cell shows what is stored, not the choice that failed
+      show(current.error, problemText(r));
+      return;
+    }
+    show(current.error, '');
     fillMode(login, r.data);
   });
   const cell = el('td', { 'data-mode-of': login }, el('div', { class: 'mode-cell' }, select, effective), error);
@@ -460,20 +478,23 @@ async function loadModes(logins) {
   for (const k of [...modeCells.keys()]) if (!logins.includes(k)) modeCells.delete(k);
   const queue = logins.slice();
   const worker = async () => {
-    while (queue.length) {
-      const login = queue.shift();
-      const c = modeCells.get(login);
-      if (!c) continue;
-      const seen = c.version;
-      const r = await api('GET', 'agents/' + enc(login) + '/mode');
-      // Only into the cell asked for, and only if no write happened meanwhile: a newer list
-      // or a mode just set wins over an answer that was on its way.
-      if (modeCells.get(login) !== c || c.version !== seen || !c.cell.isConnected) continue;
-      if (r.ok) fillMode(login, r.data);
-      else { c.effective.textContent = 'unknown'; show(c.error, problemText(r)); }
-    }
+    while (queue.length) await readMode(queue.shift());
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
+async function readMode(login) {
+  const c = modeCells.get(login);
+  if (!c) return;
+  const writes = modeWriteState(login);
+  if (writes.pending) return;  // the write's answer fills this cell
+  const seen = writes.started;
+  const r = await api('GET', 'agents/' + enc(login) + '/mode');
+  // Only into the cell asked for, and only if no write started meanwhile: a newer list
+  // or a mode just set wins over an answer that was on its way.
+  if (modeCells.get(login) !== c || writes.started !== seen || !c.cell.isConnected) return;
+  if (r.ok) fillMode(login, r.data);
+  else { c.effective.textContent = 'unknown'; show(c.error, problemText(r)); }
 }
 
 // ------------------------------------------------------------------------------------

@@ -106,10 +106,16 @@ try {
 
   log('assign agent20 to zeta on the agents page');
   await page.click('a[data-nav="agents"]');
-  await page.fill('#agent-filter', 'agent20');
+  // Waits for the filtered list, not the unfiltered one that may still arrive after the fill.
+  const filterAgents = async (q) => {
+    await page.fill('#agent-filter', q);
+    await page.waitForFunction((text) => {
+      const rows = [...document.querySelectorAll('tr[data-agent]')];
+      return rows.length > 0 && rows.every((r) => r.dataset.agent.includes(text));
+    }, q);
+  };
+  await filterAgents('agent20');
   const row = page.locator('tr[data-agent="agent20"]');
-  await row.waitFor();
-  await page.locator('tr[data-agent="agent01"]').waitFor({ state: 'detached' });
   await row.locator('select').first().selectOption('zeta');
   await row.locator('button', { hasText: 'Assign' }).click();
   await page.locator('tr[data-agent="agent20"] .tag.partner', { hasText: 'zeta' }).waitFor();
@@ -238,8 +244,7 @@ try {
   };
   const before = await modeOf('agent02');
   await page.click('a[data-nav="agents"]');
-  await page.fill('#agent-filter', 'agent02');
-  await page.locator('tr[data-agent="agent01"]').waitFor({ state: 'detached' });
+  await filterAgents('agent02');
   const modeCell = page.locator('td[data-mode-of="agent02"]');
   await page.locator('td[data-mode-of="agent02"][data-mode]').waitFor();
   const shown = await modeCell.getAttribute('data-mode');
