@@ -109,10 +109,14 @@ try {
   // Waits for the filtered list, not the unfiltered one that may still arrive after the fill.
   const filterAgents = async (q) => {
     await page.fill('#agent-filter', q);
-    await page.waitForFunction((text) => {
-      const rows = [...document.querySelectorAll('tr[data-agent]')];
-      return rows.length > 0 && rows.every((r) => r.dataset.agent.includes(text));
-    }, q);
+    // Polled from here: the page's CSP forbids the eval that waitForFunction needs.
+    const rows = page.locator('tr[data-agent]');
+    for (let i = 0; ; ++i) {
+      const names = await rows.evaluateAll((trs) => trs.map((r) => r.dataset.agent));
+      if (names.length > 0 && names.every((n) => n.includes(q))) break;
+      if (i === 100) throw new Error('agents page never showed only ' + q + ': ' + names.join(' '));
+      await page.waitForTimeout(100);
+    }
   };
   await filterAgents('agent20');
   const row = page.locator('tr[data-agent="agent20"]');
